@@ -1,11 +1,12 @@
 # Helpers that turn folders into targets, so adding a file needs no CMake edit.
 
-# tikv_layer_library(<target> DIRS <dir>... [EXCLUDE_DIRS <dir>...] [LINK <dep>...])
-# A static library of every .cc under DIRS (recursively), minus EXCLUDE_DIRS. A layer with no
+# tikv_layer_library(<target> DIRS <dir>... [FILES <file>...] [EXCLUDE_DIRS <dir>...]
+#                    [EXCLUDE_FILES <file>...] [LINK <dep>...])
+# A static library of every .cc under DIRS (recursively) plus FILES, minus the excluded ones. A layer with no
 # sources yet still builds (from an empty translation unit), so later layers can link it.
 function(tikv_layer_library target)
-  cmake_parse_arguments(LL "" "" "DIRS;EXCLUDE_DIRS;LINK" ${ARGN})
-  set(srcs)
+  cmake_parse_arguments(LL "" "" "DIRS;FILES;EXCLUDE_DIRS;EXCLUDE_FILES;LINK" ${ARGN})
+  set(srcs ${LL_FILES})
   foreach(d IN LISTS LL_DIRS)
     file(GLOB_RECURSE found CONFIGURE_DEPENDS ${d}/*.cc)
     list(APPEND srcs ${found})
@@ -13,6 +14,9 @@ function(tikv_layer_library target)
   foreach(d IN LISTS LL_EXCLUDE_DIRS)
     list(FILTER srcs EXCLUDE REGEX "^${d}/")
   endforeach()
+  if(LL_EXCLUDE_FILES)
+    list(REMOVE_ITEM srcs ${LL_EXCLUDE_FILES})
+  endif()
   if(NOT srcs)
     set(empty ${CMAKE_CURRENT_BINARY_DIR}/${target}_empty.cc)
     file(WRITE ${empty} "// ${target} has no sources yet.\n")
@@ -29,7 +33,8 @@ function(tikv_layer_library target)
 endfunction()
 
 # Libraries every test, scenario, tool and fuzz target may link.
-set(TIKV_ALL_LIBS tikv_sim tikv_engine tikv_prod_env tikv_runtime tikv_proto_grpc tikv_proto)
+set(TIKV_ALL_LIBS tikv_sim tikv_engine tikv_prod_env tikv_runtime tikv_status tikv_proto_grpc
+    tikv_proto)
 
 # tikv_test_folder(<dir>): one gtest binary `tikv_<name>_tests` per folder of tests/, built from
 # every *_test.cc in it plus tests/util; each test case is its own ctest entry.

@@ -301,7 +301,9 @@ bool IsKeyError(const absl::Status& s);
 std::optional<KeyErrorKind> GetKeyErrorKind(const absl::Status& s);
 bool IsKeyLocked(const absl::Status& s);
 bool IsWriteConflict(const absl::Status& s);
-bool IsAlreadyExists(const absl::Status& s);
+// The key already exists (client-go IsErrKeyExist). Not named IsAlreadyExists: that would be
+// ambiguous with absl::IsAlreadyExists through argument-dependent lookup.
+bool IsKeyExists(const absl::Status& s);
 bool IsDeadlock(const absl::Status& s);
 bool IsCommitTsExpired(const absl::Status& s);
 bool IsTxnNotFound(const absl::Status& s);

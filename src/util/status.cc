@@ -559,7 +559,7 @@ std::optional<KeyErrorKind> GetKeyErrorKind(const absl::Status& s) {
 
 bool IsKeyLocked(const absl::Status& s) { return HasKind(s, KeyErrorKind::kLocked); }
 bool IsWriteConflict(const absl::Status& s) { return HasKind(s, KeyErrorKind::kWriteConflict); }
-bool IsAlreadyExists(const absl::Status& s) { return HasKind(s, KeyErrorKind::kAlreadyExists); }
+bool IsKeyExists(const absl::Status& s) { return HasKind(s, KeyErrorKind::kAlreadyExists); }
 bool IsDeadlock(const absl::Status& s) { return HasKind(s, KeyErrorKind::kDeadlock); }
 bool IsCommitTsExpired(const absl::Status& s) {
   return HasKind(s, KeyErrorKind::kCommitTsExpired);

@@ -115,7 +115,7 @@ TEST(StatusTest, KeyIsLockedCarriesTheWholeLock) {
 TEST(StatusTest, EachKeyErrorHasItsCodePredicateAndAccessor) {
   absl::Status exists = AlreadyExistsError({"k"});
   EXPECT_EQ(exists.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_TRUE(IsAlreadyExists(exists));
+  EXPECT_TRUE(IsKeyExists(exists));
   EXPECT_EQ(GetAlreadyExists(exists)->key, "k");
 
   Deadlock d{.lock_ts = 3, .lock_key = "a", .deadlock_key_hash = 99, .deadlock_key = "b"};
