@@ -70,7 +70,10 @@ absl::StatusOr<MemBuffer::Found> MemBuffer::Insert(std::string_view key, bool* c
     if (h->prefix_len > 0) {
       std::string_view prefix = nodes_.FullPrefix(node, depth);
       const size_t mismatch = LongestCommonPrefix(prefix, key.substr(depth), 0);
-      if (mismatch < h->prefix_len) return SplitPrefix(slot, key, depth, mismatch);
+      if (mismatch < h->prefix_len) {
+        *created = true;
+        return SplitPrefix(slot, key, depth, mismatch);
+      }
       depth += h->prefix_len;
     }
     const int pos = PosOf(key, depth);
