@@ -20,6 +20,9 @@ SimCluster::SimCluster(ClusterOptions options)
   for (int i = 1; i <= options_.num_pd_members; ++i) {
     pd_.AddMember(absl::StrCat("pd", i), absl::StrCat("http://pd", i, ":2379"));
   }
+  if (static_cast<int>(stores.size()) > options_.initial_replicas) {
+    stores.resize(static_cast<size_t>(std::max(1, options_.initial_replicas)));
+  }
   (void)topology_.Bootstrap(stores);
   keyspacepb::KeyspaceMeta def;
   def.set_id(0);
@@ -50,7 +53,8 @@ kvrpcpb::Context SimCluster::ContextForKey(std::string_view user_key) const {
     ctx.mutable_peer()->set_id(l->id);
     ctx.mutable_peer()->set_store_id(l->store_id);
   }
-  ctx.set_api_version(options_.api_version);
+  // A V1TTL server takes V1 requests; only V2 changes what the client sends.
+  ctx.set_api_version(options_.api_version == kvrpcpb::V2 ? kvrpcpb::V2 : kvrpcpb::V1);
   return ctx;
 }
 

@@ -42,6 +42,7 @@ namespace tikv::sim {
 struct ClusterOptions {
   uint64_t cluster_id = 6'930'000'000'000'000'001ULL;
   int num_stores = 3;
+  int initial_replicas = 3;  // voters of the bootstrap region, on the first stores
   int num_pd_members = 3;
   KeyLayout key_layout = KeyLayout::kMemcomparable;
   kvrpcpb::APIVersion api_version = kvrpcpb::V1;  // storage API version of every store
@@ -92,7 +93,8 @@ struct BatchCommandsOutcome {
 class SimCluster {
  public:
   // Builds stores "store<i>:20160", PD members "pd<i>", bootstraps one region over the whole
-  // key space with a voter on every store (store 1 leading) and reports it to PD.
+  // key space with a voter on each of the first `initial_replicas` stores (the first leading)
+  // and reports it to PD.
   explicit SimCluster(ClusterOptions options = {});
   SimCluster(const SimCluster&) = delete;
   SimCluster& operator=(const SimCluster&) = delete;

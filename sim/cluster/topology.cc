@@ -150,6 +150,7 @@ absl::StatusOr<std::vector<uint64_t>> ClusterTopology::Split(uint64_t region_id,
   const uint64_t k = pd_keys.size();
   std::vector<uint64_t> ids;
   std::string start = region->start_key;
+  by_start_.erase(region->start_key);  // re-inserted for the leftmost new region below
   // New regions take the left ranges; the original keeps the rightmost one (right derive).
   for (const std::string& split : pd_keys) {
     SimRegion left = *region;
@@ -171,7 +172,6 @@ absl::StatusOr<std::vector<uint64_t>> ClusterTopology::Split(uint64_t region_id,
     regions_.emplace(left.id, std::move(left));
     region = MutableRegion(region_id);  // emplace may not invalidate, but stay safe
   }
-  by_start_.erase(region->start_key);
   region->start_key = start;
   region->version += k;
   by_start_[region->start_key] = region_id;
