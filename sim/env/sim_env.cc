@@ -264,6 +264,12 @@ absl::Status SimEnv::RunUntil(MonoTime limit) {
       trace_.AddU64(fired.fiber_id);
       continue;
     }
+    if (++steps_since_advance_ > options_.livelock_steps) {
+      steps_since_advance_ = 0;  // a later Run() gets a fresh budget
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "livelock: ", options_.livelock_steps, " steps without virtual time advancing at ",
+          now_.nanos(), "ns; live fibers:\n", scheduler_.DescribeFibers()));
+    }
     const size_t n = scheduler_.ready_size();
     const size_t index = random_pick_ && n > 1 ? scheduler_random_->Uniform(n) : 0;
     env::Fiber* f = scheduler_.TakeReady(index);
@@ -271,11 +277,6 @@ absl::Status SimEnv::RunUntil(MonoTime limit) {
     trace_.AddI64(now_.nanos());
     trace_.AddU64(f->id);
     ++steps_;
-    if (++steps_since_advance_ > options_.livelock_steps) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "livelock: ", options_.livelock_steps, " steps without virtual time advancing at ",
-          now_.nanos(), "ns; live fibers:\n", scheduler_.DescribeFibers()));
-    }
     scheduler_.Resume(f);
   }
 }
