@@ -205,6 +205,7 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
   const RequestTraits kWrite{true, false, 0};
   auto read_at = [](uint64_t ts) { return RequestTraits{false, false, ts}; };
   auto one = [](const std::string& k) { return std::vector<std::string>{k}; };
+  // Keys of mutations or KvPairs (anything with key()).
   auto mutation_keys = [](const auto& muts) {
     std::vector<std::string> out;
     for (const auto& m : muts) out.push_back(m.key());
@@ -271,12 +272,7 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
               RawBatchGet)
   SIM_RAW_RPC("RawPut", RawPutRequest, RawPutResponse, one(rq->key()), kWrite, RawPut)
   SIM_RAW_RPC("RawBatchPut", RawBatchPutRequest, RawBatchPutResponse,
-              [&] {
-                std::vector<std::string> k;
-                for (const auto& p : rq->pairs()) k.push_back(p.key());
-                return k;
-              }(),
-              kWrite, RawBatchPut)
+              mutation_keys(rq->pairs()), kWrite, RawBatchPut)
   SIM_RAW_RPC("RawDelete", RawDeleteRequest, RawDeleteResponse, one(rq->key()), kWrite, RawDelete)
   SIM_RAW_RPC("RawBatchDelete", RawBatchDeleteRequest, RawBatchDeleteResponse,
               keys_of(rq->keys()), kWrite, RawBatchDelete)
