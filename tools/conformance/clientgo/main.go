@@ -91,9 +91,9 @@ func txn(ctx context.Context, pd string) {
 
 	t1, _ := cli.Begin()
 	t2, _ := cli.Begin()
-	v, err := t2.Get(ctx, []byte("txn/k"))
-	if err != nil || string(v) != "v0" {
-		fail("t2 get = %q, %v", v, err)
+	e, err := t2.Get(ctx, []byte("txn/k"))
+	if err != nil || string(e.Value) != "v0" {
+		fail("t2 get = %q, %v", e.Value, err)
 	}
 	t1.Set([]byte("txn/k"), []byte("v1"))
 	t2.Set([]byte("txn/k"), []byte("v2"))
@@ -108,9 +108,9 @@ func txn(ctx context.Context, pd string) {
 	step("txn t2 commit failed with a write conflict: %v", err)
 
 	t3, _ := cli.Begin()
-	v, err = t3.Get(ctx, []byte("txn/k"))
-	if err != nil || string(v) != "v1" {
-		fail("t3 get = %q, %v", v, err)
+	e, err = t3.Get(ctx, []byte("txn/k"))
+	if err != nil || string(e.Value) != "v1" {
+		fail("t3 get = %q, %v", e.Value, err)
 	}
 	t3.Rollback()
 	step("txn t3 reads txn/k=v1")
