@@ -51,6 +51,10 @@ absl::Status SimCluster::HandlePdUnary(std::string_view method_name, const Messa
   if (leader == members.end() || !leader->second.up) {
     return absl::UnavailableError("not leader: no PD leader is serving");
   }
+  if (auto fault = faults_.Match(0, method, 0, "", FaultTarget::kPd);
+      fault && fault->action == FaultAction::kTransportError) {
+    return absl::Status(fault->transport_code, absl::StrCat("injected PD fault on ", method));
+  }
   // Request header: cluster id check; response header: cluster id (+ error).
   pdpb::ResponseHeader* header = nullptr;
   if (const FieldDescriptor* f = resp->GetDescriptor()->FindFieldByName("header");
@@ -180,6 +184,58 @@ absl::Status SimCluster::HandlePdUnary(std::string_view method_name, const Messa
         FillRegion(*v, rs->add_regions());
       }
     }
+    return absl::OkStatus();
+  }
+  if (method == "QueryRegion") {
+    const auto* rq = dynamic_cast<const pdpb::QueryRegionRequest*>(&req);
+    auto* rs = dynamic_cast<pdpb::QueryRegionResponse*>(resp);
+    if (rq == nullptr || rs == nullptr) return wrong();
+    auto add = [&](const PdRegionView* v) -> uint64_t {
+      if (v == nullptr) return 0;
+      pdpb::RegionResponse& out = (*rs->mutable_regions_by_id())[v->region.id()];
+      *out.mutable_region() = v->region;
+      if (v->leader_peer_id != 0) {
+        out.mutable_leader()->set_id(v->leader_peer_id);
+        out.mutable_leader()->set_store_id(v->leader_store_id);
+      }
+      return v->region.id();
+    };
+    for (const auto& k : rq->keys()) rs->add_key_id_map(add(pd_.GetRegionByKey(k)));
+    for (const auto& k : rq->prev_keys()) rs->add_prev_key_id_map(add(pd_.GetPrevRegion(k)));
+    for (uint64_t id : rq->ids()) add(pd_.GetRegionById(id));
+    return absl::OkStatus();
+  }
+  if (method == "ScatterRegion") {
+    const auto* rq = dynamic_cast<const pdpb::ScatterRegionRequest*>(&req);
+    auto* rs = dynamic_cast<pdpb::ScatterRegionResponse*>(resp);
+    if (rq == nullptr || rs == nullptr) return wrong();
+    // Scatters finish at once: the model does not move peers for them.
+    std::vector<uint64_t> ids(rq->regions_id().begin(), rq->regions_id().end());
+    if (rq->region_id() != 0) ids.push_back(rq->region_id());
+    for (uint64_t id : ids) {
+      if (pd_.GetRegionById(id) == nullptr) {
+        rs->add_failed_regions_id(id);
+      } else {
+        scattered_regions_.insert(id);
+      }
+    }
+    rs->set_finished_percentage(ids.empty() ? 100
+                                            : 100 * (ids.size() - rs->failed_regions_id_size()) /
+                                                  ids.size());
+    return absl::OkStatus();
+  }
+  if (method == "GetOperator") {
+    const auto* rq = dynamic_cast<const pdpb::GetOperatorRequest*>(&req);
+    auto* rs = dynamic_cast<pdpb::GetOperatorResponse*>(resp);
+    if (rq == nullptr || rs == nullptr) return wrong();
+    if (scattered_regions_.count(rq->region_id()) == 0) {
+      header_error(pdpb::REGION_NOT_FOUND, "Not Found");
+      return absl::OkStatus();
+    }
+    rs->set_region_id(rq->region_id());
+    rs->set_desc("scatter-region");
+    rs->set_kind("admin,region");
+    rs->set_status(pdpb::SUCCESS);
     return absl::OkStatus();
   }
   if (method == "GetStore") {

@@ -86,7 +86,8 @@ std::optional<errorpb::Error> ValidateRequest(const ClusterTopology& topology, K
     err.mutable_region_not_initialized()->set_region_id(region->id);
     return err;
   }
-  if (ctx.region_epoch().version() != region->version) {
+  if (ctx.region_epoch().version() != region->version ||
+      (traits.is_admin && ctx.region_epoch().conf_ver() != region->conf_ver)) {
     return EpochNotMatchError(topology, *region);
   }
   if (region->flashback) {

@@ -23,6 +23,7 @@ struct RequestTraits {
   bool is_write = false;          // proposes through Raft
   bool needs_synced_max_ts = false;  // async-commit / 1PC prewrite, API V2 raw write
   uint64_t read_ts = 0;           // snapshot reads: the read TS (stale-read check)
+  bool is_admin = false;          // split / merge / conf change: conf_ver is compared too
 };
 
 // Validates `ctx` received by `store_id` for a request touching `user_keys` (user form; ranges

@@ -253,14 +253,46 @@ void SimCluster::WakeWaiters(int64_t now_ms) {
       continue;
     }
     const TxnCommitRecord rec = mvcc_.GetTxnCommitRecord(released.key, released.start_ts);
+    const uint64_t commit_ts =
+        rec.kind == TxnCommitRecord::Kind::kCommitted ? rec.commit_ts : 0;
     DeferredReply reply;
     reply.ticket = head->ticket;
     reply.store_id = head->store_id;
     reply.batch_request_id = head->batch_request_id;
-    AnswerLockWaitWakeUp(head->request, released.key, released.start_ts,
-                         rec.kind == TxnCommitRecord::Kind::kCommitted ? rec.commit_ts : 0,
+    AnswerLockWaitWakeUp(head->request, released.key, released.start_ts, commit_ts,
                          &reply.response);
     ready_.push_back(std::move(reply));
+    // If the woken transaction never comes back, the others must not sleep until timeout.
+    delayed_wakeups_[released.key] =
+        DelayedWakeUp{now_ms + options_.wake_up_delay_ms, released.start_ts, commit_ts};
+  }
+}
+
+void SimCluster::RunDelayedWakeUps(int64_t now_ms) {
+  std::vector<std::string> due;
+  for (const auto& [key, w] : delayed_wakeups_) {
+    if (w.due_ms <= now_ms) due.push_back(key);
+  }
+  for (const std::string& key : due) {
+    const DelayedWakeUp info = delayed_wakeups_[key];
+    delayed_wakeups_.erase(key);
+    // Only when the key is free again: a new holder gets its own release event.
+    if (mvcc_.GetLock(key) != nullptr) continue;
+    while (auto w = waiters_.PopHead(key)) {
+      deadlocks_.RemoveWaiter(w->request.start_version());
+      if (w->request.wake_up_mode() == kvrpcpb::WakeUpModeForceLock) {
+        // The first force-lock waiter resumes; it may take the lock, so stop there.
+        RetryWaiter(std::move(*w), now_ms);
+        break;
+      }
+      DeferredReply reply;
+      reply.ticket = w->ticket;
+      reply.store_id = w->store_id;
+      reply.batch_request_id = w->batch_request_id;
+      AnswerLockWaitWakeUp(w->request, key, info.holder_start_ts, info.holder_commit_ts,
+                           &reply.response);
+      ready_.push_back(std::move(reply));
+    }
   }
 }
 
@@ -296,6 +328,7 @@ void SimCluster::RetryWaiter(LockWaiter waiter, int64_t now_ms) {
 
 std::vector<DeferredReply> SimCluster::PollDeferred(int64_t now_ms) {
   WakeWaiters(now_ms);
+  RunDelayedWakeUps(now_ms);
   for (LockWaiter& w : waiters_.PopExpired(now_ms)) {
     deadlocks_.RemoveWaiter(w.request.start_version());
     DeferredReply reply;
@@ -314,7 +347,11 @@ std::vector<DeferredReply> SimCluster::PollDeferred(int64_t now_ms) {
 }
 
 std::optional<int64_t> SimCluster::NextDeferredDeadline() const {
-  return waiters_.NextDeadline();
+  std::optional<int64_t> next = waiters_.NextDeadline();
+  for (const auto& [key, w] : delayed_wakeups_) {
+    if (!next || w.due_ms < *next) next = w.due_ms;
+  }
+  return next;
 }
 
 void SimCluster::RunGcIfAdvanced() {

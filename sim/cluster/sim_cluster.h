@@ -49,6 +49,8 @@ struct ClusterOptions {
   uint64_t seed = 1;
   // The lock-wait ceiling (TiKV wait-for-lock-timeout) and the default for wait_timeout == 0.
   int64_t max_lock_wait_ms = 1000;
+  // After a legacy wake-up, the other waiters on the key are woken this much later.
+  int64_t wake_up_delay_ms = 20;
   // When true, a store syncs max_ts from PD for newly led regions at the start of its next
   // request; when false, regions stay unsynced until SyncMaxTs() is called, so async-commit and
   // 1PC prewrites see MaxTimestampNotSynced.
@@ -120,7 +122,8 @@ class SimCluster {
   // Completes parked lock waits: wake-ups caused by released locks, and timeouts whose deadline
   // is <= now_ms. Replies come out in completion order.
   std::vector<DeferredReply> PollDeferred(int64_t now_ms);
-  // The earliest lock-wait deadline, so a scheduler can call PollDeferred in time.
+  // The earliest lock-wait deadline or delayed wake-up, so a scheduler can call PollDeferred
+  // in time.
   std::optional<int64_t> NextDeferredDeadline() const;
   size_t parked_waiters() const { return waiters_.size(); }
 
@@ -198,6 +201,15 @@ class SimCluster {
   std::set<uint64_t> unreported_regions_;
   uint64_t last_gc_safe_point_ = 0;
   std::map<uint64_t, uint64_t> health_seq_;
+  std::set<uint64_t> scattered_regions_;
+  // Keys whose remaining legacy waiters are woken once the wake-up delay has passed (TiKV's
+  // wake-up-delay-duration, 20 ms): key -> (due time, holder start_ts, holder commit_ts).
+  struct DelayedWakeUp {
+    int64_t due_ms = 0;
+    uint64_t holder_start_ts = 0;
+    uint64_t holder_commit_ts = 0;
+  };
+  std::map<std::string, DelayedWakeUp> delayed_wakeups_;
 
   void SyncPd();
   // Parks or fails a pessimistic lock request that met a foreign lock.
@@ -207,6 +219,8 @@ class SimCluster {
                                              kvrpcpb::PessimisticLockResponse* resp);
   // Wakes waiters of locks released by the last command.
   void WakeWaiters(int64_t now_ms);
+  // Wakes the remaining waiters of keys whose wake-up delay has passed.
+  void RunDelayedWakeUps(int64_t now_ms);
   // Re-runs a force-lock waiter's request on its key's current state.
   void RetryWaiter(LockWaiter waiter, int64_t now_ms);
   void RunGcIfAdvanced();

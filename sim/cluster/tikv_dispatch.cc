@@ -202,8 +202,8 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
   }
 
   const RequestTraits kRead{};
-  const RequestTraits kWrite{true, false, 0};
-  auto read_at = [](uint64_t ts) { return RequestTraits{false, false, ts}; };
+  const RequestTraits kWrite{true, false, 0, false};
+  auto read_at = [](uint64_t ts) { return RequestTraits{false, false, ts, false}; };
   auto one = [](const std::string& k) { return std::vector<std::string>{k}; };
   // Keys of mutations or KvPairs (anything with key()).
   auto mutation_keys = [](const auto& muts) {
@@ -310,7 +310,9 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     if (rq == nullptr) return bad_types();
     std::vector<std::string> keys = keys_of(rq->split_keys());
     if (!rq->split_key().empty()) keys.push_back(rq->split_key());
-    return run(RpcSpec{{}, kWrite, true}, reply([&, rq = rq, rs = rs, keys] {
+    RequestTraits admin = kWrite;
+    admin.is_admin = true;
+    return run(RpcSpec{{}, admin, true}, reply([&, rq = rq, rs = rs, keys] {
                  std::vector<std::string> pd_keys;
                  for (const auto& k : keys) {
                    pd_keys.push_back(rq->is_raw_kv() ? k : EncodeBytes(k));

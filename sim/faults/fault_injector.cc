@@ -11,9 +11,11 @@ uint64_t FaultInjector::AddRule(FaultRule rule) {
 void FaultInjector::RemoveRule(uint64_t rule_id) { rules_.erase(rule_id); }
 
 std::optional<FaultRule> FaultInjector::Match(uint64_t store_id, const std::string& method,
-                                              uint64_t region_id, const std::string& first_key) {
+                                              uint64_t region_id, const std::string& first_key,
+                                              FaultTarget target) {
   for (auto it = rules_.begin(); it != rules_.end(); ++it) {
     FaultRule& r = it->second;
+    if (r.target != target) continue;
     if (r.store_id != 0 && r.store_id != store_id) continue;
     if (!r.method.empty() && r.method != method) continue;
     if (r.region_id != 0 && r.region_id != region_id) continue;

@@ -29,8 +29,17 @@ enum class FaultAction {
   kApplyThenDropReply  // execute, then tell the caller to drop the reply (undetermined)
 };
 
+// Which service a rule applies to.
+enum class FaultTarget {
+  kTikv,  // tikvpb.Tikv calls (unary and BatchCommands arms)
+  kPd,    // pdpb.PD / keyspacepb.Keyspace calls; only kTransportError and kRegionError-free
+          // actions make sense: kTransportError fails the call (e.g. UNAVAILABLE "not leader",
+          // UNIMPLEMENTED for BatchScanRegions)
+};
+
 // One injection rule.
 struct FaultRule {
+  FaultTarget target = FaultTarget::kTikv;
   // Matching; zero / empty fields match anything.
   uint64_t store_id = 0;
   std::string method;       // short RPC name, e.g. "KvPrewrite"
@@ -71,7 +80,8 @@ class FaultInjector {
   // Finds the first rule (in id order) matching the request and consumes one of its matches.
   // Returns the rule to apply, or nullopt.
   std::optional<FaultRule> Match(uint64_t store_id, const std::string& method,
-                                 uint64_t region_id, const std::string& first_key);
+                                 uint64_t region_id, const std::string& first_key,
+                                 FaultTarget target = FaultTarget::kTikv);
 
   const std::vector<FaultDecision>& trace() const { return trace_; }
   size_t rule_count() const { return rules_.size(); }

@@ -354,6 +354,51 @@ TEST_F(ClusterTest, LockWaitTimesOutAtCappedDeadlineWithDuration) {
   EXPECT_EQ(replies[0].response.errors(0).locked().lock_version(), 10u);
 }
 
+TEST_F(ClusterTest, OtherLegacyWaitersWakeAfterTheWakeUpDelay) {
+  const uint64_t store = LeaderStore("k");
+  kvrpcpb::PessimisticLockResponse r;
+  ASSERT_TRUE(cluster_.HandleUnary({store, kNow}, "KvPessimisticLock", LockReq("k", 10, 0, true),
+                                   &r).ok());
+  auto w1 = cluster_.HandleUnary({store, kNow}, "KvPessimisticLock", LockReq("k", 30, 900), &r);
+  auto w2 = cluster_.HandleUnary({store, kNow}, "KvPessimisticLock", LockReq("k", 20, 900), &r);
+  ASSERT_EQ(w1->disposition, CallDisposition::kDeferred);
+  ASSERT_EQ(w2->disposition, CallDisposition::kDeferred);
+  kvrpcpb::PessimisticRollbackRequest rb;
+  *rb.mutable_context() = cluster_.ContextForKey("k");
+  rb.set_start_version(10);
+  rb.set_for_update_ts(10);
+  kvrpcpb::PessimisticRollbackResponse rbr;  // region-wide form (empty keys)
+  ASSERT_TRUE(cluster_.HandleUnary({store, kNow + 5}, "KVPessimisticRollback", rb, &rbr).ok());
+  auto first = cluster_.PollDeferred(kNow + 5);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].ticket, w2->ticket);  // smallest start_ts first
+  EXPECT_EQ(*cluster_.NextDeferredDeadline(), kNow + 25);
+  EXPECT_TRUE(cluster_.PollDeferred(kNow + 24).empty());
+  auto rest = cluster_.PollDeferred(kNow + 25);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].ticket, w1->ticket);
+  EXPECT_TRUE(rest[0].response.errors(0).has_conflict());
+}
+
+TEST_F(ClusterTest, SplitRegionRpcChecksConfVerAndAnswersOriginalLast) {
+  const uint64_t store = LeaderStore("k");
+  kvrpcpb::SplitRegionRequest req;
+  *req.mutable_context() = cluster_.ContextForKey("k");
+  req.add_split_keys("k");
+  req.mutable_context()->mutable_region_epoch()->set_conf_ver(99);
+  kvrpcpb::SplitRegionResponse resp;
+  ASSERT_TRUE(cluster_.HandleUnary({store, kNow}, "SplitRegion", req, &resp).ok());
+  EXPECT_TRUE(resp.region_error().has_epoch_not_match());  // admin commands compare conf_ver
+  *req.mutable_context() = cluster_.ContextForKey("k");
+  const uint64_t original = req.context().region_id();
+  resp.Clear();
+  ASSERT_TRUE(cluster_.HandleUnary({store, kNow}, "SplitRegion", req, &resp).ok());
+  ASSERT_EQ(resp.regions_size(), 2);
+  EXPECT_EQ(resp.regions(1).id(), original);
+  EXPECT_EQ(resp.left().end_key(), EncodeBytes("k"));
+  EXPECT_EQ(cluster_.pd().GetRegionByKey(EncodeBytes("a"))->region.id(), resp.regions(0).id());
+}
+
 TEST_F(ClusterTest, NoWaitAnswersKeyIsLockedAtOnce) {
   const uint64_t store = LeaderStore("k");
   kvrpcpb::PessimisticLockResponse r1, r2;

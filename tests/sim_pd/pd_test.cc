@@ -129,6 +129,53 @@ TEST(PdTest, BatchScanRegionsValidatesRanges) {
   EXPECT_EQ(resp.header().error().type(), pdpb::UNKNOWN);
 }
 
+TEST(PdTest, InjectedPdFaultsFailCalls) {
+  SimCluster c;
+  FaultRule rule;
+  rule.target = FaultTarget::kPd;
+  rule.method = "BatchScanRegions";
+  rule.action = FaultAction::kTransportError;
+  rule.transport_code = absl::StatusCode::kUnimplemented;
+  c.faults().AddRule(rule);
+  pdpb::BatchScanRegionsRequest req;
+  pdpb::BatchScanRegionsResponse resp;
+  EXPECT_EQ(c.HandlePdUnary("BatchScanRegions", req, &resp, kNow).code(),
+            absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(c.HandlePdUnary("BatchScanRegions", req, &resp, kNow).ok());  // used up
+}
+
+TEST(PdTest, QueryRegionScatterAndOperator) {
+  SimCluster c;
+  auto ids = c.SplitAt({"m"});
+  ASSERT_TRUE(ids.ok());
+  pdpb::QueryRegionRequest q;
+  q.add_keys(EncodeBytes("z"));
+  q.add_prev_keys(EncodeBytes("z"));
+  q.add_ids((*ids)[0]);
+  pdpb::QueryRegionResponse qr;
+  ASSERT_TRUE(c.HandlePdUnary("QueryRegion", q, &qr, kNow).ok());
+  EXPECT_EQ(qr.key_id_map(0), (*ids)[1]);
+  EXPECT_EQ(qr.prev_key_id_map(0), (*ids)[0]);
+  EXPECT_EQ(qr.regions_by_id().size(), 2u);
+
+  pdpb::GetOperatorRequest op;
+  op.set_region_id((*ids)[0]);
+  pdpb::GetOperatorResponse opr;
+  ASSERT_TRUE(c.HandlePdUnary("GetOperator", op, &opr, kNow).ok());
+  EXPECT_EQ(opr.header().error().type(), pdpb::REGION_NOT_FOUND);
+  pdpb::ScatterRegionRequest sc;
+  sc.add_regions_id((*ids)[0]);
+  sc.add_regions_id(4242);
+  pdpb::ScatterRegionResponse scr;
+  ASSERT_TRUE(c.HandlePdUnary("ScatterRegion", sc, &scr, kNow).ok());
+  EXPECT_EQ(scr.finished_percentage(), 50u);
+  EXPECT_EQ(scr.failed_regions_id_size(), 1);
+  opr.Clear();
+  ASSERT_TRUE(c.HandlePdUnary("GetOperator", op, &opr, kNow).ok());
+  EXPECT_EQ(opr.desc(), "scatter-region");
+  EXPECT_EQ(opr.status(), pdpb::SUCCESS);
+}
+
 TEST(PdTest, StoresAndUnknownStore) {
   SimCluster c;
   pdpb::GetStoreRequest req;
