@@ -156,6 +156,7 @@ Duration PdOracle::NextUpdateInterval(MonoTime now, Duration required_staleness)
   absl::MutexLock lock(&mu_);
   const Duration configured = configured_interval_;
   Duration current = adaptive_interval_;
+  const MonoTime last_tick = last_tick_;  // lambdas below cannot see the held lock
   const bool recent_short_read =
       has_short_staleness_read_ && now - last_short_staleness_read_ < kAdaptiveDelayBeforeRecovering;
   using State = AdaptiveIntervalState;
@@ -180,7 +181,7 @@ Duration PdOracle::NextUpdateInterval(MonoTime now, Duration required_staleness)
   };
   auto recovering = [&]() -> std::pair<State, Duration> {
     if (current == configured || recent_short_read) return {State::kNone, Duration::zero()};
-    const double seconds = std::chrono::duration<double>(now - last_tick_).count();
+    const double seconds = std::chrono::duration<double>(now - last_tick).count();
     Duration next = current + std::chrono::duration_cast<Duration>(
                                   std::chrono::duration<double, std::nano>(
                                       seconds * static_cast<double>(kAdaptiveRecoverPerSecond.count())));
