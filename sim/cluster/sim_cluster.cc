@@ -10,6 +10,11 @@
 
 namespace tikv::sim {
 
+void AppendDeferredToBatch(const DeferredReply& reply, tikvpb::BatchCommandsResponse* resp) {
+  *resp->add_responses()->mutable_pessimisticlock() = reply.response;
+  resp->add_request_ids(reply.batch_request_id);
+}
+
 SimCluster::SimCluster(ClusterOptions options)
     : options_(options), pd_(options.cluster_id), faults_(options.seed) {
   std::vector<uint64_t> stores;

@@ -84,6 +84,10 @@ struct DeferredReply {
   kvrpcpb::PessimisticLockResponse response;
 };
 
+// Appends a deferred reply that belongs to a BatchCommands stream (batch_request_id != 0) to
+// `resp` as a PessimisticLock arm with its request id.
+void AppendDeferredToBatch(const DeferredReply& reply, tikvpb::BatchCommandsResponse* resp);
+
 // The outcome of one BatchCommands message.
 struct BatchCommandsOutcome {
   // Arms answered now are already in the response; these arms were parked (their answers come

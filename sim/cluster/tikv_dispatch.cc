@@ -59,7 +59,28 @@ struct RpcSpec {
   std::vector<std::string> keys;  // keys to range-check (user form)
   RequestTraits traits;
   bool validate_region = true;
+  bool txn_api_gate = false;      // apply the transactional API-version gate (3.14)
 };
+
+// The API version gate for transactional commands (protocol.md 3.14): a V1 server takes V1
+// requests; a V2 server takes V2 requests on `x` keys and V1 requests on TiDB's `m`/`t` keys.
+// Returns the abort text, or "" when the request may run.
+std::string TxnApiGateError(kvrpcpb::APIVersion server, const kvrpcpb::Context& ctx,
+                            const std::vector<std::string>& keys) {
+  const kvrpcpb::APIVersion req = ctx.api_version();
+  if (server == kvrpcpb::V2) {
+    for (const std::string& k : keys) {
+      const char mode = k.empty() ? '\0' : k[0];
+      const bool ok = req == kvrpcpb::V2 ? mode == 'x' : (mode == 'm' || mode == 't');
+      if (!ok) return absl::StrCat("InvalidKeyMode { cmd: txn, key: ", KeyText(k), " }");
+    }
+    return "";
+  }
+  if (server == kvrpcpb::V1 && req == kvrpcpb::V1) return "";
+  return absl::StrCat("ApiVersionNotMatched { storage_api_version: ",
+                      kvrpcpb::APIVersion_Name(server),
+                      ", req_api_version: ", kvrpcpb::APIVersion_Name(req), " }");
+}
 
 }  // namespace
 
@@ -160,6 +181,12 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
         return CallResult{};
       }
     }
+    if (spec.txn_api_gate && ctx != nullptr) {
+      if (std::string e = TxnApiGateError(options_.api_version, *ctx, spec.keys); !e.empty()) {
+        SetKeyError(resp_msg, AbortError(e));
+        return CallResult{};
+      }
+    }
     std::optional<CallResult> result = body();
     WakeWaiters(call.now_ms);
     if (fault && fault->action == FaultAction::kApplyThenDropReply) {
@@ -185,7 +212,7 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     auto [rq, rs] = typed(static_cast<kvrpcpb::REQ*>(nullptr),                           \
                           static_cast<kvrpcpb::RESP*>(nullptr));                          \
     if (rq == nullptr) return bad_types();                                               \
-    return run(RpcSpec{KEYS, TRAITS, true}, reply([&, rq = rq, rs = rs] {                \
+    return run(RpcSpec{KEYS, TRAITS, true, true}, reply([&, rq = rq, rs = rs] {          \
                  TxnScope scope = txn_scope();                                           \
                  FN(scope, *rq, rs);                                                     \
                }));                                                                      \
@@ -224,7 +251,8 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     if (rq == nullptr) return bad_types();
     RequestTraits traits = kWrite;
     traits.needs_synced_max_ts = rq->use_async_commit() || rq->try_one_pc();
-    return run(RpcSpec{mutation_keys(rq->mutations()), traits, true}, reply([&, rq = rq, rs = rs] {
+    return run(RpcSpec{mutation_keys(rq->mutations()), traits, true, true},
+               reply([&, rq = rq, rs = rs] {
                  TxnScope scope = txn_scope();
                  KvPrewrite(scope, *rq, rs);
                }));
@@ -258,7 +286,7 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     auto [rq, rs] = typed(static_cast<kvrpcpb::PessimisticLockRequest*>(nullptr),
                           static_cast<kvrpcpb::PessimisticLockResponse*>(nullptr));
     if (rq == nullptr) return bad_types();
-    return run(RpcSpec{mutation_keys(rq->mutations()), kWrite, true},
+    return run(RpcSpec{mutation_keys(rq->mutations()), kWrite, true, true},
                [&, rq = rq, rs = rs]() -> std::optional<CallResult> {
                  TxnScope scope = txn_scope();
                  auto wait = KvPessimisticLock(scope, *rq, rs);

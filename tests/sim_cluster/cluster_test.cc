@@ -455,6 +455,33 @@ TEST_F(ClusterTest, BatchCommandsAnswersEachArmByIdAndDefersWaiters) {
   auto later = cluster_.PollDeferred(kNow + 300);
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].batch_request_id, 7u);
+  tikvpb::BatchCommandsResponse late_resp;
+  AppendDeferredToBatch(later[0], &late_resp);
+  EXPECT_EQ(late_resp.request_ids(0), 7u);
+  EXPECT_TRUE(late_resp.responses(0).pessimisticlock().errors(0).has_locked());
+}
+
+TEST_F(ClusterTest, TxnApiVersionGateOnV2Cluster) {
+  ClusterOptions opts;
+  opts.api_version = kvrpcpb::V2;
+  SimCluster c(opts);
+  const uint64_t store = c.RegionForKey("x\0\0\0k")->Leader()->store_id;
+  kvrpcpb::GetRequest req;
+  *req.mutable_context() = c.ContextForKey("x\0\0\0k");
+  req.set_key(std::string("x\0\0\0k", 5));
+  req.set_version(10);
+  kvrpcpb::GetResponse resp;
+  ASSERT_TRUE(c.HandleUnary({store, kNow}, "KvGet", req, &resp).ok());
+  EXPECT_FALSE(resp.has_error());
+  req.set_key("rawkey");  // a raw-mode key in a transactional request
+  resp.Clear();
+  ASSERT_TRUE(c.HandleUnary({store, kNow}, "KvGet", req, &resp).ok());
+  EXPECT_NE(resp.error().abort().find("InvalidKeyMode"), std::string::npos);
+  req.mutable_context()->set_api_version(kvrpcpb::V1);
+  req.set_key("t_tidb_key");  // TiDB's V1 keys stay valid on a V2 server
+  resp.Clear();
+  ASSERT_TRUE(c.HandleUnary({store, kNow}, "KvGet", req, &resp).ok());
+  EXPECT_FALSE(resp.has_error());
 }
 
 TEST_F(ClusterTest, RawApiThroughDispatchWithTtlAndCas) {
