@@ -37,10 +37,11 @@ set(TIKV_ALL_LIBS tikv_sim tikv_engine tikv_prod_env tikv_runtime tikv_status ti
     tikv_proto)
 
 # tikv_test_folder(<dir>): one gtest binary `tikv_<name>_tests` per folder of tests/, built from
-# every *_test.cc in it plus tests/util; each test case is its own ctest entry.
+# every .cc in it (tests and their folder-local helpers) plus tests/util; each test case is its
+# own ctest entry.
 function(tikv_test_folder dir)
   get_filename_component(name ${dir} NAME)
-  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${dir}/*_test.cc)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${dir}/*.cc)
   if(NOT srcs)
     return()
   endif()

@@ -1,4 +1,4 @@
-// Tests of src/locate/region_cache.cc against the scripted PD (tests/pd/fake_pd.h) through the
+// Tests of src/locate/region_cache.cc against the scripted PD (tests/util/fake_pd.h) through the
 // real RpcPdClient; ports of the pure and static-cluster cases of client-go
 // internal/locate/region_cache_test.go.
 
@@ -11,7 +11,7 @@
 #include "pd/rpc_pd_client.h"
 #include "sim/env/sim_env.h"
 #include "tests/locate/sim_fiber.h"
-#include "tests/pd/fake_pd.h"
+#include "tests/util/fake_pd.h"
 
 namespace tikv::locate {
 namespace {

@@ -1,4 +1,4 @@
-// Tests of src/pd/rpc_pd_client.cc against a scripted PD (tests/pd/fake_pd.h) on the simulated
+// Tests of src/pd/rpc_pd_client.cc against a scripted PD (tests/util/fake_pd.h) on the simulated
 // network: discovery, leader failover, TSO batching, region/store/keyspace/GC calls.
 
 #include "pd/rpc_pd_client.h"
@@ -14,7 +14,7 @@
 #include "oracle/timestamp.h"
 #include "sim/env/sim_env.h"
 #include "tests/locate/sim_fiber.h"
-#include "tests/pd/fake_pd.h"
+#include "tests/util/fake_pd.h"
 
 namespace tikv::pd {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/pd/fake_pd.h"
+#include "tests/util/fake_pd.h"
 
 #include <algorithm>
 #include <chrono>
