@@ -97,6 +97,8 @@ std::optional<errorpb::Error> ValidateRequest(const ClusterTopology& topology, K
     return err;
   }
   for (const std::string& key : user_keys) {
+    // An empty range bound means "from the region start"; only real keys are range-checked.
+    if (key.empty()) continue;
     const std::string pd_key = ToPdKey(layout, key);
     if (!region->Contains(pd_key)) {
       err.set_message("key not in region");

@@ -27,7 +27,7 @@ struct RequestTraits {
 };
 
 // Validates `ctx` received by `store_id` for a request touching `user_keys` (user form; ranges
-// pass their start key). Returns the region error to answer, or nullopt to execute.
+// pass their lower bound; empty keys are not range-checked). Returns the region error to answer, or nullopt to execute.
 std::optional<errorpb::Error> ValidateRequest(const ClusterTopology& topology, KeyLayout layout,
                                               uint64_t store_id, const kvrpcpb::Context& ctx,
                                               const std::vector<std::string>& user_keys,

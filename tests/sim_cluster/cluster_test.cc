@@ -131,6 +131,20 @@ TEST_F(ClusterTest, KeyNotInRegionCarriesEncodedBounds) {
   EXPECT_EQ(resp.region_error().key_not_in_region().end_key(), EncodeBytes("m"));
 }
 
+TEST_F(ClusterTest, ScanLockWithEmptyStartInLaterRegionIsClipped) {
+  ASSERT_TRUE(cluster_.SplitAt({"m"}).ok());
+  cluster_.InjectLock("a", "a", 5, 100);
+  cluster_.InjectLock("p", "p", 6, 100);
+  kvrpcpb::ScanLockRequest req;
+  *req.mutable_context() = cluster_.ContextForKey("p");
+  req.set_max_version(10);
+  kvrpcpb::ScanLockResponse resp;
+  ASSERT_TRUE(cluster_.HandleUnary({LeaderStore("p"), kNow}, "KvScanLock", req, &resp).ok());
+  EXPECT_FALSE(resp.has_region_error());
+  ASSERT_EQ(resp.locks_size(), 1);  // only the lock inside this region
+  EXPECT_EQ(resp.locks(0).key(), "p");
+}
+
 TEST_F(ClusterTest, StoreNotMatchRegionNotFoundAndMismatchPeer) {
   auto ctx = cluster_.ContextForKey("k");
   const uint64_t leader = LeaderStore("k");
