@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "env/mutex.h"
 #include "env/wait_helpers.h"
 #include "env/waiter_list.h"
 #include "tikv/env.h"
@@ -42,8 +43,6 @@ class Event : public SelectSource {
   std::condition_variable thread_cv_;
 };
 
-class FiberMutex;
-
 // CondVar: a condition variable over FiberMutex (Go's sync.Cond).  Waiters must re-check their
 // condition after waking: wakes may be spurious.  Thread-safe.
 class CondVar {
@@ -56,7 +55,7 @@ class CondVar {
   // re-acquires `mu` (in every case).  Requires: `mu` held by the calling fiber.
   // May suspend.
   WakeReason Wait(FiberMutex& mu, MonoTime deadline = MonoTime::Infinite(),
-                  const CancelToken* cancel = nullptr);
+                  const CancelToken* cancel = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Wakes one waiter / all waiters.  Never suspends.
   void Signal();
   void Broadcast();
