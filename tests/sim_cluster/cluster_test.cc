@@ -173,6 +173,23 @@ TEST_F(ClusterTest, MergeBumpsVersionAndRemovedRegionIsNotFound) {
   EXPECT_TRUE(Get(LeaderStore("a"), left_ctx, "a", 10).region_error().has_region_not_found());
 }
 
+TEST_F(ClusterTest, RemovedPeerAnswersRegionNotFoundAndConfVerGrows) {
+  const SimRegion* r = cluster_.RegionForKey("k");
+  const uint64_t region_id = r->id;
+  const uint64_t follower = r->peers[2].store_id;
+  kvrpcpb::Context ctx = cluster_.ContextForKey("k");
+  ctx.set_replica_read(true);
+  ctx.mutable_peer()->set_id(r->peers[2].id);
+  ctx.mutable_peer()->set_store_id(follower);
+  EXPECT_FALSE(Get(follower, ctx, "k", 10).has_region_error());  // replica read is served
+  const uint64_t conf_ver = r->conf_ver;
+  EXPECT_FALSE(cluster_.RemovePeer(region_id, LeaderStore("k")).ok());  // not the leader's
+  ASSERT_TRUE(cluster_.RemovePeer(region_id, follower).ok());
+  EXPECT_EQ(cluster_.topology().GetRegion(region_id)->conf_ver, conf_ver + 1);
+  EXPECT_EQ(cluster_.topology().GetRegion(region_id)->version, 1u);  // conf change only
+  EXPECT_TRUE(Get(follower, ctx, "k", 10).region_error().has_region_not_found());
+}
+
 TEST_F(ClusterTest, ProposalInMergingModeOnlyForWrites) {
   ASSERT_TRUE(cluster_.SplitAt({"m"}).ok());
   const uint64_t source = cluster_.RegionForKey("a")->id;
