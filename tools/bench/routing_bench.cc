@@ -13,7 +13,7 @@
 #include "locate/region_cache.h"
 #include "pd/rpc_pd_client.h"
 #include "sim/env/sim_env.h"
-#include "tests/pd/fake_pd.cc"  // NOLINT(bugprone-suspicious-include): the scripted PD
+#include "tests/util/fake_pd.h"
 
 namespace tikv {
 namespace {
