@@ -1,0 +1,67 @@
+// RegionRequestSender: sends a request to a region, following the region-error table of
+// protocol.md section 4.2 and the send-failure rules of 4.4 branch for branch — updating the
+// region cache, choosing replicas through the replica selector, backing off through the
+// Backoffer — until it has a response the caller can use. Port of client-go
+// internal/locate/region_request.go (RegionRequestSender.SendReq, SendReqCtx, onRegionError,
+// onSendFail) and replica_selector.go.
+//
+// Fiber-confined per request (the sender itself is thread-safe and shared).
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "tikv/env.h"
+
+#include "locate/backoffer.h"
+#include "locate/region.h"
+#include "locate/region_cache.h"
+#include "rpc/request.h"
+#include "rpc/rpc_client.h"
+
+namespace tikv::locate {
+
+class StoreCache;
+
+struct SenderOptions {
+  // Timeout of one attempt (client-go ReadTimeoutShort / ReadTimeoutMedium and friends are
+  // passed per call; this is the default).
+  Duration default_timeout = std::chrono::seconds(20);
+  // Per replica: at most this many attempts (client-go maxReplicaAttempt = 10).
+  int max_replica_attempts = 10;
+};
+
+// What SendReq did besides answering: for metrics and tests.
+struct SendStats {
+  int attempts = 0;
+  int region_errors = 0;
+  int send_failures = 0;
+  std::string last_address;  // the store that produced the response
+};
+
+class RegionRequestSender {
+ public:
+  // `env`, `cache`, `stores` and `client` must outlive the sender.
+  RegionRequestSender(Env& env, RegionCache& cache, StoreCache& stores, rpc::RpcClient& client,
+                      SenderOptions options = {});
+
+  // Sends `request` (its Context's region fields are filled here) to `region`, retrying
+  // per the region-error table. Returns:
+  //  - a response without a region error: done;
+  //  - a response whose region_error() is set: the caller must act (client-go "return to
+  //    caller": re-locate its keys, MayBackoffForRegionError, re-split and resend). When the
+  //    cached region became invalid or no replica is left, this is a fake EpochNotMatch with no
+  //    regions (IsFakeRegionError in backoffer.h).
+  // Errors: the Backoffer's exhaustion status (kUnavailable with a BackoffSummary) when its
+  // budget is spent; kCancelled on cancellation; a fatal status for "mismatch cluster id";
+  // other non-retryable statuses as they come (e.g. RaftEntryTooLarge → kResourceExhausted).
+  // `timeout` bounds each attempt (0 = options.default_timeout). May suspend.
+  absl::StatusOr<rpc::Response> SendReq(Backoffer& bo, rpc::Request& request,
+                                        const RegionVerId& region, Duration timeout = {},
+                                        SendStats* stats = nullptr);
+};
+
+}  // namespace tikv::locate
