@@ -29,19 +29,17 @@ files=$(git ls-files -co --exclude-standard -- 'src/*.h' 'src/*.cc' 'sim/*.h' 's
 status=0
 while IFS=$'\t' read -r pattern why; do
   [ -n "$pattern" ] || continue
-  for f in $files; do
-    [ -f "$f" ] || continue
-    # Drop comment-only lines and lines that carry a reasoned opt-out.
-    hits=$(grep -nE "$pattern" "$f" | grep -vE '^[0-9]+:\s*//' \
-           | grep -vE '// lint: allow\([^)]+\)' || true)
-    if [ -n "$hits" ]; then
-      while IFS= read -r h; do
-        echo "$f:$h"
-        echo "    -> $why"
-      done <<<"$hits"
-      status=1
-    fi
-  done
+  [ -n "$files" ] || break
+  # One grep per rule over every file; drop comment-only lines and reasoned opt-outs.
+  hits=$(echo "$files" | xargs grep -nHE "$pattern" 2>/dev/null | grep -vE '^[^:]+:[0-9]+:\s*//' \
+         | grep -vE '// lint: allow\([^)]+\)' || true)
+  if [ -n "$hits" ]; then
+    while IFS= read -r h; do
+      echo "$h"
+      echo "    -> $why"
+    done <<<"$hits"
+    status=1
+  fi
 done <<<"$rules"
 
 if [ $status -ne 0 ]; then
