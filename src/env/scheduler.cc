@@ -88,9 +88,10 @@ void FiberScheduler::EnterFiberBody(Fiber* f) {
     options_.on_failure(absl::StrCat("unknown exception escaped fiber ", f->id, " (", f->name, ")"));
   }
   f->state = Fiber::State::kDone;
-  // This stack is abandoned for good: no fake stack to save.
+  // This stack is abandoned for good: no fake stack to save.  TSan's switch back to the loop
+  // happens in Resume() once this fiber is gone, so the frames unwinding from here pop this
+  // fiber's shadow stack, not the loop's.
   sanitizer::StartSwitch(nullptr, loop_stack_bottom_, loop_stack_size_);
-  sanitizer::TsanSwitchTo(loop_tsan_fiber_);
 }
 
 Fiber* FiberScheduler::TakeReady(size_t index) {
@@ -113,11 +114,12 @@ void FiberScheduler::Resume(Fiber* f) {
   if (loop_tsan_fiber_ == nullptr) loop_tsan_fiber_ = sanitizer::TsanCurrentFiber();
   sanitizer::StartSwitch(&loop_fake_stack_, static_cast<char*>(f->stack.sp) - f->stack.size,
                          f->stack.size);
-  sanitizer::TsanSwitchTo(f->tsan_fiber);
+  TIKV_TSAN_SWITCH_TO(f->tsan_fiber);
   f->context = std::move(f->context).resume();
   sanitizer::FinishSwitch(loop_fake_stack_, nullptr, nullptr);
   current_ = nullptr;
   if (f->state == Fiber::State::kDone) {
+    TIKV_TSAN_SWITCH_TO(loop_tsan_fiber_);  // the finished fiber did not switch back itself
     f->waker_state->fiber = nullptr;
     live_.erase(f->id);
     sanitizer::TsanDestroyFiber(f->tsan_fiber);
@@ -128,7 +130,7 @@ void FiberScheduler::Resume(Fiber* f) {
 void FiberScheduler::SwitchToScheduler() {
   Fiber* f = current_;
   sanitizer::StartSwitch(&f->asan_fake_stack, loop_stack_bottom_, loop_stack_size_);
-  sanitizer::TsanSwitchTo(loop_tsan_fiber_);
+  TIKV_TSAN_SWITCH_TO(loop_tsan_fiber_);
   scheduler_context_ = std::move(scheduler_context_).resume();
   sanitizer::FinishSwitch(f->asan_fake_stack, &loop_stack_bottom_, &loop_stack_size_);
 }

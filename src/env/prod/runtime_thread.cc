@@ -3,7 +3,6 @@
 #include <chrono>
 #include <utility>
 
-#include <grpcpp/alarm.h>
 
 #include "env/this_fiber.h"
 
@@ -69,21 +68,6 @@ bool FiberWaitTag::WaitUntil(MonoTime deadline) {
   return true;
 }
 
-// Wakes a thread sleeping in AsyncNext: an alarm that fires at once.
-class RuntimeThread::NudgeTag : public CqTag {
- public:
-  explicit NudgeTag(RuntimeThread& t) : thread_(t) {}
-  void Arm() { alarm_.Set(&thread_.cq_, std::chrono::system_clock::now(), this); }
-  void OnComplete(bool) override {
-    thread_.nudge_pending_.store(false);
-    delete this;
-  }
-
- private:
-  RuntimeThread& thread_;
-  grpc::Alarm alarm_;
-};
-
 RuntimeThread::RuntimeThread(size_t index, size_t default_stack_bytes, Clock clock,
                              std::function<void(std::string_view)> on_failure)
     : index_(index),
@@ -136,7 +120,10 @@ void RuntimeThread::Post(InboxItem item) {
   // Pairs with the loop's store to sleeping_ then re-check of the inbox: either the loop sees
   // the item, or we see it sleeping and nudge it.
   if (!exited_ && sleeping_.load() && !nudge_pending_.exchange(true)) {
-    (new NudgeTag(*this))->Arm();
+    // The previous alarm has fired (nudge_pending_ was cleared by its tag), so replacing it is
+    // safe.
+    nudge_alarm_ = std::make_unique<grpc::Alarm>();
+    nudge_alarm_->Set(&cq_, std::chrono::system_clock::now(), &nudge_tag_);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/completion_queue.h>
 
 #include "env/request_context.h"
@@ -94,7 +95,17 @@ class RuntimeThread {
     uint64_t epoch = 0;
     WakeReason reason = WakeReason::kWoken;
   };
-  class NudgeTag;
+  // Wakes a thread sleeping in AsyncNext through an alarm that fires at once.  One object per
+  // thread, made before the thread starts, so TSan sees its construction happen-before every
+  // use (the queue's own synchronization is invisible to TSan).
+  class NudgeTag : public CqTag {
+   public:
+    explicit NudgeTag(RuntimeThread& t) : thread_(t) {}
+    void OnComplete(bool) override { thread_.nudge_pending_.store(false); }
+
+   private:
+    RuntimeThread& thread_;
+  };
 
   void Loop();
   void Post(InboxItem item);
@@ -111,6 +122,8 @@ class RuntimeThread {
   std::atomic<bool> nudge_pending_{false};
   std::atomic<bool> stop_{false};
   bool exited_ = false;  // guarded by inbox_mu_; no nudges once the queue shuts down
+  NudgeTag nudge_tag_{*this};
+  std::unique_ptr<grpc::Alarm> nudge_alarm_;  // guarded by inbox_mu_; replaced per nudge
   std::thread thread_;
 };
 
