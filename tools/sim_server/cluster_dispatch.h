@@ -1,8 +1,8 @@
 // NodeDispatchers that put a sim::SimCluster behind the gRPC front: one for PD (pdpb.PD,
 // keyspacepb.Keyspace, the Tso and QueryRegion streams) and one per TiKV store (tikvpb.Tikv unary
 // calls, the BatchCommands stream, grpc.health.v1). Requests are parsed with the message types
-// the compiled schema names for the method, so any RPC the cluster serves works without a table
-// here. Lock waits answered later by the cluster reach their caller through Tick().
+// the compiled schema names for the method (sim/cluster/rpc_dispatch.h, shared with the
+// SimNetwork glue), so any RPC the cluster serves works without a table here. Lock waits answered later by the cluster reach their caller through Tick().
 //
 // Every method runs with ClusterLock() held (see grpc_front.h); not thread-safe on its own.
 
@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/cluster/rpc_dispatch.h"
 #include "sim/cluster/sim_cluster.h"
 #include "tools/sim_server/grpc_front.h"
 
@@ -31,16 +32,14 @@ class DeferredRouter {
   explicit DeferredRouter(sim::SimCluster& cluster) : cluster_(cluster) {}
   // Completes every parked lock wait the cluster has finished by now.
   void Tick(int64_t now_ms);
-  void AddUnary(uint64_t ticket, UnaryReply reply) { unary_[ticket] = std::move(reply); }
+  // A unary call parked under `ticket`, answered through `reply`.
+  void AddUnary(uint64_t ticket, UnaryReply reply);
   // A BatchCommands arm parked on `store_id` under `request_id`, to be answered on `sink`.
-  void AddBatchArm(uint64_t store_id, uint64_t request_id, std::weak_ptr<StreamSink> sink) {
-    batch_[{store_id, request_id}].push_back(std::move(sink));
-  }
+  void AddBatchArm(uint64_t store_id, uint64_t request_id, std::weak_ptr<StreamSink> sink);
 
  private:
   sim::SimCluster& cluster_;
-  std::map<uint64_t, UnaryReply> unary_;
-  std::map<std::pair<uint64_t, uint64_t>, std::vector<std::weak_ptr<StreamSink>>> batch_;
+  sim::DeferredReplyRouter router_;  // shared with the SimNetwork glue
 };
 
 class PdDispatcher : public NodeDispatcher {
