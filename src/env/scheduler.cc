@@ -64,7 +64,6 @@ uint64_t FiberScheduler::Spawn(SpawnOptions options, absl::AnyInvocable<void() &
   f->waker_state->fiber_id = f->id;
   const size_t bytes = options.stack_bytes != 0 ? options.stack_bytes : options_.default_stack_bytes;
   f->stack = stacks_.Allocate(bytes);
-  f->tsan_fiber = sanitizer::TsanCreateFiber();
   f->context = ctx::fiber(std::allocator_arg, ctx::preallocated(f->stack.sp, f->stack.size, f->stack),
                           PooledStackAllocator{&stacks_}, [this, f](ctx::fiber&& loop) {
                             scheduler_context_ = std::move(loop);
@@ -112,6 +111,9 @@ void FiberScheduler::Resume(Fiber* f) {
   f->state = Fiber::State::kRunning;
   ++f->resumes;
   if (loop_tsan_fiber_ == nullptr) loop_tsan_fiber_ = sanitizer::TsanCurrentFiber();
+  // Created at first run, not at spawn: a TSan fiber state is large, and spawned-but-not-yet-run
+  // fibers can be many.
+  if (f->tsan_fiber == nullptr) f->tsan_fiber = sanitizer::TsanCreateFiber();
   sanitizer::StartSwitch(&loop_fake_stack_, static_cast<char*>(f->stack.sp) - f->stack.size,
                          f->stack.size);
   TIKV_TSAN_SWITCH_TO(f->tsan_fiber);
