@@ -8,7 +8,7 @@
 
 #include "locate/string_views.h"
 #include "oracle/timestamp.h"
-#include "pd/pd_methods.h"
+#include "rpc/methods.h"
 
 namespace tikv::pd {
 namespace {
@@ -150,7 +150,7 @@ absl::Status RpcPdClient::UpdateMembers(const CancelToken* cancel) {
     pdpb::GetMembersRequest req;
     req.mutable_header()->set_cluster_id(cluster_id);
     pdpb::GetMembersResponse resp;
-    absl::Status s = env_.transport().Call(Endpoint{address}, kGetMembers, req, &resp,
+    absl::Status s = env_.transport().Call(Endpoint{address}, rpc::kPdGetMembers, req, &resp,
                                            env_.clock().Now() + options_.timeout, cancel);
     if (s.ok()) s = HeaderStatus(resp.header(), cluster_id);
     if (s.ok() && (!resp.has_leader() || resp.leader().client_urls().empty())) {
@@ -210,7 +210,7 @@ absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegion(std::string_vie
   pdpb::GetRegionRequest req;
   req.set_region_key(key.data(), key.size());
   req.set_need_buckets(need_buckets);
-  return GetRegionCommon(kGetRegion, req, cancel);
+  return GetRegionCommon(rpc::kPdGetRegion, req, cancel);
 }
 
 absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetPrevRegion(std::string_view key,
@@ -219,7 +219,7 @@ absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetPrevRegion(std::string
   pdpb::GetRegionRequest req;
   req.set_region_key(key.data(), key.size());
   req.set_need_buckets(need_buckets);
-  return GetRegionCommon(kGetPrevRegion, req, cancel);
+  return GetRegionCommon(rpc::kPdGetPrevRegion, req, cancel);
 }
 
 absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegionById(uint64_t region_id,
@@ -228,7 +228,7 @@ absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegionById(uint64_t re
   pdpb::GetRegionByIDRequest req;
   req.set_region_id(region_id);
   req.set_need_buckets(need_buckets);
-  return GetRegionCommon(kGetRegionById, req, cancel);
+  return GetRegionCommon(rpc::kPdGetRegionById, req, cancel);
 }
 
 absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegionCommon(
@@ -264,7 +264,7 @@ absl::StatusOr<std::vector<RegionInfo>> RpcPdClient::ScanRegions(std::string_vie
   req.set_end_key(end_key.data(), end_key.size());
   req.set_limit(limit);
   pdpb::ScanRegionsResponse resp;
-  TIKV_PD_CALL(kScanRegions, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kPdScanRegions, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   std::vector<RegionInfo> out;
@@ -296,7 +296,7 @@ absl::StatusOr<std::vector<RegionInfo>> RpcPdClient::BatchScanRegions(
   pdpb::BatchScanRegionsResponse resp;
   req.mutable_header()->set_cluster_id(cluster_id());
   req.mutable_header()->set_caller_component(options_.caller_component);
-  absl::Status s = CallLeader(kBatchScanRegions, req, &resp, cancel);
+  absl::Status s = CallLeader(rpc::kPdBatchScanRegions, req, &resp, cancel);
   if (s.code() == absl::StatusCode::kUnimplemented) {
     std::vector<RegionInfo> out;
     for (const KeyRange& r : ranges) {
@@ -326,7 +326,7 @@ absl::StatusOr<std::optional<metapb::Store>> RpcPdClient::GetStore(uint64_t stor
   pdpb::GetStoreRequest req;
   req.set_store_id(store_id);
   pdpb::GetStoreResponse resp;
-  TIKV_PD_CALL(kGetStore, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kPdGetStore, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) {
     if (absl::StrContains(s.message(), "not found")) return std::optional<metapb::Store>();
@@ -344,7 +344,7 @@ absl::StatusOr<std::vector<metapb::Store>> RpcPdClient::GetAllStores(bool exclud
   pdpb::GetAllStoresRequest req;
   req.set_exclude_tombstone_stores(exclude_tombstone);
   pdpb::GetAllStoresResponse resp;
-  TIKV_PD_CALL(kGetAllStores, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kPdGetAllStores, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   return std::vector<metapb::Store>(resp.stores().begin(), resp.stores().end());
@@ -355,7 +355,7 @@ absl::StatusOr<keyspacepb::KeyspaceMeta> RpcPdClient::LoadKeyspace(std::string_v
   keyspacepb::LoadKeyspaceRequest req;
   req.set_name(name.data(), name.size());
   keyspacepb::LoadKeyspaceResponse resp;
-  TIKV_PD_CALL(kLoadKeyspace, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kKeyspaceLoadKeyspace, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   if (!resp.has_keyspace()) {
@@ -368,7 +368,7 @@ absl::StatusOr<GcState> RpcPdClient::GetGcState(uint32_t keyspace_id, const Canc
   pdpb::GetGCStateRequest req;
   req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
   pdpb::GetGCStateResponse resp;
-  TIKV_PD_CALL(kGetGcState, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kPdGetGcState, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   const pdpb::GCState& g = resp.gc_state();
@@ -382,7 +382,7 @@ absl::StatusOr<AdvanceTxnSafePointResult> RpcPdClient::AdvanceTxnSafePoint(
   req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
   req.set_target(target);
   pdpb::AdvanceTxnSafePointResponse resp;
-  TIKV_PD_CALL(kAdvanceTxnSafePoint, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kPdAdvanceTxnSafePoint, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   return AdvanceTxnSafePointResult{resp.old_txn_safe_point(), resp.new_txn_safe_point(),
@@ -394,7 +394,7 @@ absl::StatusOr<uint64_t> RpcPdClient::UpdateGcSafePoint(uint64_t safe_point,
   pdpb::UpdateGCSafePointRequest req;
   req.set_safe_point(safe_point);
   pdpb::UpdateGCSafePointResponse resp;
-  TIKV_PD_CALL(kUpdateGcSafePoint, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kPdUpdateGcSafePoint, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   return resp.new_safe_point();
@@ -409,7 +409,7 @@ absl::StatusOr<uint64_t> RpcPdClient::UpdateServiceGcSafePoint(std::string_view 
   req.set_ttl(ttl_seconds);
   req.set_safe_point(safe_point);
   pdpb::UpdateServiceGCSafePointResponse resp;
-  TIKV_PD_CALL(kUpdateServiceGcSafePoint, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kPdUpdateServiceGcSafePoint, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   return resp.min_safe_point();
@@ -420,7 +420,7 @@ absl::StatusOr<uint64_t> RpcPdClient::UpdateServiceGcSafePoint(std::string_view 
 absl::StatusOr<uint64_t> RpcPdClient::GetMinTs(const CancelToken* cancel) {
   pdpb::GetMinTSRequest req;
   pdpb::GetMinTSResponse resp;
-  TIKV_PD_CALL(kGetMinTs, req, resp, cancel);
+  TIKV_PD_CALL(rpc::kPdGetMinTs, req, resp, cancel);
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   return oracle::ComposeTs(resp.timestamp().physical(), resp.timestamp().logical());
@@ -432,7 +432,7 @@ absl::StatusOr<pdpb::GetClusterInfoResponse> RpcPdClient::GetClusterInfo(
   // This request's header field is a ResponseHeader in the schema.
   req.mutable_header()->set_cluster_id(cluster_id());
   pdpb::GetClusterInfoResponse resp;
-  absl::Status s = CallLeader(kGetClusterInfo, req, &resp, cancel);
+  absl::Status s = CallLeader(rpc::kPdGetClusterInfo, req, &resp, cancel);
   if (!s.ok()) return s;
   s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
@@ -495,7 +495,7 @@ void RpcPdClient::TsoLoop() {
 absl::Status RpcPdClient::ProcessTsoBatch(std::vector<std::shared_ptr<TsoWaiter>>& batch) {
   if (tso_stream_ == nullptr) {
     absl::StatusOr<std::unique_ptr<ClientStream>> stream =
-        env_.transport().OpenStream(Endpoint{leader()}, kTso, MonoTime::Infinite());
+        env_.transport().OpenStream(Endpoint{leader()}, rpc::kPdTso, MonoTime::Infinite());
     if (!stream.ok()) return stream.status();
     tso_stream_ = *std::move(stream);
   }
