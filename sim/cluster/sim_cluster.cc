@@ -44,12 +44,23 @@ std::vector<uint64_t> SimCluster::store_ids() const {
 }
 
 const SimRegion* SimCluster::RegionForKey(std::string_view user_key) const {
-  return topology_.LocateKey(ToPdKey(options_.key_layout, user_key));
+  return topology_.LocateKey(ToPdKey(txn_layout(), user_key));
+}
+
+const SimRegion* SimCluster::RegionForRawKey(std::string_view raw_key) const {
+  return topology_.LocateKey(ToPdKey(raw_layout(), raw_key));
 }
 
 kvrpcpb::Context SimCluster::ContextForKey(std::string_view user_key) const {
+  return ContextForRegion(RegionForKey(user_key));
+}
+
+kvrpcpb::Context SimCluster::ContextForRawKey(std::string_view raw_key) const {
+  return ContextForRegion(RegionForRawKey(raw_key));
+}
+
+kvrpcpb::Context SimCluster::ContextForRegion(const SimRegion* r) const {
   kvrpcpb::Context ctx;
-  const SimRegion* r = RegionForKey(user_key);
   if (r == nullptr) return ctx;
   ctx.set_region_id(r->id);
   ctx.mutable_region_epoch()->set_conf_ver(r->conf_ver);
@@ -89,11 +100,23 @@ void SimCluster::ReportAllRegions() {
 
 absl::StatusOr<std::vector<uint64_t>> SimCluster::SplitAt(
     const std::vector<std::string>& user_keys, bool report_to_pd) {
-  if (user_keys.empty()) return absl::InvalidArgumentError("no split keys");
-  const SimRegion* r = RegionForKey(user_keys.front());
-  if (r == nullptr) return absl::NotFoundError("no region for split key");
   std::vector<std::string> pd_keys;
-  for (const auto& k : user_keys) pd_keys.push_back(ToPdKey(options_.key_layout, k));
+  for (const auto& k : user_keys) pd_keys.push_back(ToPdKey(txn_layout(), k));
+  return SplitAtTikvKeys(pd_keys, report_to_pd);
+}
+
+absl::StatusOr<std::vector<uint64_t>> SimCluster::SplitAtRaw(
+    const std::vector<std::string>& raw_keys, bool report_to_pd) {
+  std::vector<std::string> pd_keys;
+  for (const auto& k : raw_keys) pd_keys.push_back(ToPdKey(raw_layout(), k));
+  return SplitAtTikvKeys(pd_keys, report_to_pd);
+}
+
+absl::StatusOr<std::vector<uint64_t>> SimCluster::SplitAtTikvKeys(
+    const std::vector<std::string>& pd_keys, bool report_to_pd) {
+  if (pd_keys.empty()) return absl::InvalidArgumentError("no split keys");
+  const SimRegion* r = topology_.LocateKey(pd_keys.front());
+  if (r == nullptr) return absl::NotFoundError("no region for split key");
   auto ids = topology_.Split(r->id, pd_keys);
   if (!ids.ok()) return ids.status();
   if (!report_to_pd) unreported_regions_.insert(ids->begin(), ids->end());
@@ -312,8 +335,8 @@ void SimCluster::RetryWaiter(LockWaiter waiter, int64_t now_ms) {
   TxnScope scope;
   scope.mvcc = &mvcc_;
   scope.max_ts = &store->max_ts;
-  scope.start_key = FromPdKey(options_.key_layout, region->start_key);
-  scope.end_key = FromPdKey(options_.key_layout, region->end_key);
+  scope.start_key = FromPdKey(txn_layout(), region->start_key);
+  scope.end_key = FromPdKey(txn_layout(), region->end_key);
   auto wait = KvPessimisticLock(scope, waiter.request, &reply.response);
   if (wait) {
     // Still locked (by a newer holder): keep waiting until the original deadline.

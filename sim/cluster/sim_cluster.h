@@ -44,7 +44,6 @@ struct ClusterOptions {
   int num_stores = 3;
   int initial_replicas = 3;  // voters of the bootstrap region, on the first stores
   int num_pd_members = 3;
-  KeyLayout key_layout = KeyLayout::kMemcomparable;
   kvrpcpb::APIVersion api_version = kvrpcpb::V1;  // storage API version of every store
   uint64_t seed = 1;
   // The lock-wait ceiling (TiKV wait-for-lock-timeout) and the default for wait_timeout == 0.
@@ -142,11 +141,21 @@ class SimCluster {
 
   // ---- Cluster operations (the fault catalogue's topology family) ----
 
-  // Splits the region containing user key `keys[0]` at user keys `keys` (must all fall in one
-  // region). With report_to_pd false, PD keeps its old view (client-go's
-  // mockSplitRegionNotReportToPD) until ReportAllRegions(). Returns the resulting region ids.
+  // Splits the region containing transactional key `keys[0]` at transactional keys `keys`
+  // (memcomparable-encoded into TiKV space; they must all fall in one region). With
+  // report_to_pd false, PD keeps its old view (client-go's mockSplitRegionNotReportToPD) until
+  // ReportAllRegions(). Returns the resulting region ids.
   absl::StatusOr<std::vector<uint64_t>> SplitAt(const std::vector<std::string>& user_keys,
                                                 bool report_to_pd = true);
+  // The same for raw keys, mapped with the raw layout (API V1/V1TTL: as they are; V2: encoded).
+  absl::StatusOr<std::vector<uint64_t>> SplitAtRaw(const std::vector<std::string>& raw_keys,
+                                                   bool report_to_pd = true);
+  // The same with TiKV-space keys taken verbatim as the new boundaries (what PD stores). In API
+  // V1 a boundary "conf/m" splits raw keys at "conf/m" and transactional keys at the first key
+  // whose encoding is >= "conf/m"; but client-go's V1 transactional codec cannot decode such a
+  // boundary, so clusters serving transactional clients split with SplitAt (encoded keys).
+  absl::StatusOr<std::vector<uint64_t>> SplitAtTikvKeys(const std::vector<std::string>& tikv_keys,
+                                                        bool report_to_pd = true);
   absl::Status Merge(uint64_t source_region, uint64_t target_region);
   absl::Status PrepareMerge(uint64_t source_region);
   absl::Status TransferLeader(uint64_t region_id, uint64_t store_id);
@@ -183,10 +192,17 @@ class SimCluster {
   const ClusterOptions& options() const { return options_; }
   // The first store id (stores are numbered in creation order).
   std::vector<uint64_t> store_ids() const;
-  // The region containing user key `key`.
+  // The region containing transactional key `user_key` (memcomparable layout).
   const SimRegion* RegionForKey(std::string_view user_key) const;
-  // A Context addressed to the current leader of the region containing `user_key`.
+  // A Context addressed to the current leader of the region containing transactional key
+  // `user_key`.
   kvrpcpb::Context ContextForKey(std::string_view user_key) const;
+  // The same for raw keys (RawKeyLayout of the cluster's API version).
+  const SimRegion* RegionForRawKey(std::string_view raw_key) const;
+  kvrpcpb::Context ContextForRawKey(std::string_view raw_key) const;
+  // Key layouts of this cluster's raw and transactional commands.
+  KeyLayout raw_layout() const { return RawKeyLayout(options_.api_version); }
+  KeyLayout txn_layout() const { return TxnKeyLayout(options_.api_version); }
 
   // Runs every model invariant (topology, MVCC). Returns the first violation as kInternal.
   absl::Status CheckInvariants();
@@ -216,6 +232,8 @@ class SimCluster {
   std::map<std::string, DelayedWakeUp> delayed_wakeups_;
 
   void SyncPd();
+  // A Context addressed to the leader of `r` (empty for nullptr).
+  kvrpcpb::Context ContextForRegion(const SimRegion* r) const;
   // Parks or fails a pessimistic lock request that met a foreign lock.
   absl::StatusOr<CallResult> ParkLockRequest(const CallContext& call,
                                              const kvrpcpb::PessimisticLockRequest& req,

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -60,6 +61,7 @@ struct RpcSpec {
   RequestTraits traits;
   bool validate_region = true;
   bool txn_api_gate = false;      // apply the transactional API-version gate (3.14)
+  bool raw = false;               // keys use the raw layout (RawKeyLayout), not memcomparable
 };
 
 // The API version gate for transactional commands (protocol.md 3.14): a V1 server takes V1
@@ -120,16 +122,18 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
   };
 
   // The region scope a command runs in, from the context.
+  // The region's bounds as request keys of `layout`.
+  auto bounds = [&](KeyLayout layout) -> std::pair<std::string, std::string> {
+    if (ctx == nullptr) return {};
+    const SimRegion* r = topology_.GetRegion(ctx->region_id());
+    if (r == nullptr) return {};
+    return {FromPdKey(layout, r->start_key), FromPdKey(layout, r->end_key)};
+  };
   auto txn_scope = [&]() {
     TxnScope scope;
     scope.mvcc = &mvcc_;
     scope.max_ts = &store->max_ts;
-    if (ctx != nullptr) {
-      if (const SimRegion* r = topology_.GetRegion(ctx->region_id())) {
-        scope.start_key = FromPdKey(options_.key_layout, r->start_key);
-        scope.end_key = FromPdKey(options_.key_layout, r->end_key);
-      }
-    }
+    std::tie(scope.start_key, scope.end_key) = bounds(txn_layout());
     return scope;
   };
   auto raw_scope = [&]() {
@@ -137,9 +141,7 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     scope.store = &raw_;
     scope.server_api_version = options_.api_version;
     scope.now_ms = call.now_ms;
-    TxnScope t = txn_scope();
-    scope.start_key = t.start_key;
-    scope.end_key = t.end_key;
+    std::tie(scope.start_key, scope.end_key) = bounds(raw_layout());
     return scope;
   };
 
@@ -175,7 +177,8 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     }
     if (spec.validate_region) {
       if (ctx == nullptr) return absl::InvalidArgumentError("request has no context");
-      if (auto err = ValidateRequest(topology_, options_.key_layout, call.store_id, *ctx,
+      if (auto err = ValidateRequest(topology_, spec.raw ? raw_layout() : txn_layout(),
+                                     call.store_id, *ctx,
                                      spec.keys, spec.traits)) {
         SetRegionError(resp_msg, *err);
         return CallResult{};
@@ -222,7 +225,7 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     auto [rq, rs] = typed(static_cast<kvrpcpb::REQ*>(nullptr),                           \
                           static_cast<kvrpcpb::RESP*>(nullptr));                          \
     if (rq == nullptr) return bad_types();                                               \
-    return run(RpcSpec{KEYS, TRAITS, true}, reply([&, rq = rq, rs = rs] {                \
+    return run(RpcSpec{KEYS, TRAITS, true, false, true}, reply([&, rq = rq, rs = rs] {   \
                  RawScope scope = raw_scope();                                           \
                  FN(scope, *rq, rs);                                                     \
                }));                                                                      \

@@ -1,5 +1,6 @@
 #include "sim/util/codec.h"
 
+#include <algorithm>
 #include <array>
 
 #include "absl/strings/escaping.h"
@@ -60,15 +61,31 @@ std::string ToPdKey(KeyLayout layout, std::string_view user_key) {
   return EncodeBytes(user_key);
 }
 
+KeyLayout RawKeyLayout(kvrpcpb::APIVersion api_version) {
+  return api_version == kvrpcpb::V2 ? KeyLayout::kMemcomparable : KeyLayout::kIdentity;
+}
+
 std::string FromPdKey(KeyLayout layout, std::string_view pd_key) {
   if (layout == KeyLayout::kIdentity || pd_key.empty()) return std::string(pd_key);
-  if (auto decoded = DecodeBytes(pd_key)) return *decoded;
-  // Keep whole groups that decode; a partial boundary rounds down to them.
-  const size_t whole = (pd_key.size() / (kGroupSize + 1)) * (kGroupSize + 1);
-  std::string out;
-  for (size_t pos = 0; pos + kGroupSize + 1 <= whole; pos += kGroupSize + 1) {
-    out.append(pd_key.substr(pos, kGroupSize));
+  // Exactly an encoding (DecodeBytes alone also accepts trailing bytes).
+  if (auto decoded = DecodeBytes(pd_key); decoded && EncodeBytes(*decoded) == pd_key) {
+    return *decoded;
   }
+  // Not a complete encoding: decode whole groups, then take the data bytes of the first group
+  // that does not continue (without trailing zero bytes, which the encoding's padding already
+  // outranks); that key's encoding is the first one at or above pd_key.
+  std::string out;
+  size_t pos = 0;
+  while (pos + kGroupSize + 1 <= pd_key.size() &&
+         static_cast<uint8_t>(pd_key[pos + kGroupSize]) == 0xFF) {
+    out.append(pd_key.substr(pos, kGroupSize));
+    pos += kGroupSize + 1;
+  }
+  std::string_view rest = pd_key.substr(pos, std::min(kGroupSize, pd_key.size() - pos));
+  while (!rest.empty() && rest.back() == '\0') rest.remove_suffix(1);
+  out.append(rest);
+  // A malformed marker byte can leave the encoding just below pd_key: step to the next key.
+  if (EncodeBytes(out) < pd_key) out.push_back('\0');
   return out;
 }
 

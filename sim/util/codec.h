@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "kvrpcpb.pb.h"
+
 namespace tikv::sim {
 
 inline constexpr int kLogicalBits = 18;
@@ -30,18 +32,31 @@ std::string EncodeBytes(std::string_view key);
 // well-formed encoding.
 std::optional<std::string> DecodeBytes(std::string_view encoded);
 
-// Which byte layout a cluster uses for region boundaries (protocol.md 3.0.2).
+// How the keys a request carries map into TiKV's key space, where PD's region boundaries live
+// (protocol.md 3.0.2).  One cluster uses both layouts at once: in API V1 / V1TTL, raw commands
+// address raw keys as they are (client-go's codec_v1 raw mode keeps region keys unencoded) while
+// transactional commands address memcomparable-encoded keys; in API V2 both kinds carry the
+// keyspace prefix and are memcomparable-encoded (client-go codec_v2).
 enum class KeyLayout {
-  kMemcomparable,  // V1 transactional and API V2: boundaries are EncodeBytes(user key)
-  kIdentity,       // V1 / V1TTL raw: boundaries are the raw keys themselves
+  kMemcomparable,  // boundaries are EncodeBytes(request key)
+  kIdentity,       // boundaries are the request keys themselves
 };
 
-// Maps a user key to PD key space under `layout`.
+// The layout of raw commands on a store with `api_version` (V2: memcomparable; else identity).
+// Never suspends.
+KeyLayout RawKeyLayout(kvrpcpb::APIVersion api_version);
+// The layout of transactional commands (always memcomparable).  Never suspends.
+inline KeyLayout TxnKeyLayout(kvrpcpb::APIVersion /*api_version*/) {
+  return KeyLayout::kMemcomparable;
+}
+
+// Maps a request key to TiKV (PD) key space under `layout`.
 std::string ToPdKey(KeyLayout layout, std::string_view user_key);
 
-// Maps a PD-key-space boundary back to a user key under `layout`. A boundary that does not
-// decode (possible only for hand-made boundaries) maps to its longest decodable prefix's
-// user key, which keeps range clipping conservative.
+// Maps a TiKV-space boundary back to a request key under `layout`: the smallest request key k
+// with ToPdKey(layout, k) >= pd_key, so [FromPdKey(b1), FromPdKey(b2)) holds exactly the keys
+// whose TiKV-space form lies in [b1, b2).  A boundary that is not a complete encoding (a split
+// at a raw key, e.g. "txn/k", seen by transactional commands) rounds up to such a key.
 std::string FromPdKey(KeyLayout layout, std::string_view pd_key);
 
 // A printable form of a binary key for error texts and logs (C-style hex escapes).

@@ -517,12 +517,11 @@ TEST_F(ClusterTest, TxnApiVersionGateOnV2Cluster) {
 
 TEST_F(ClusterTest, RawApiThroughDispatchWithTtlAndCas) {
   ClusterOptions opts;
-  opts.key_layout = KeyLayout::kIdentity;
   opts.api_version = kvrpcpb::V1TTL;
   SimCluster c(opts);
-  const uint64_t store = c.RegionForKey("k")->Leader()->store_id;
+  const uint64_t store = c.RegionForRawKey("k")->Leader()->store_id;
   kvrpcpb::RawPutRequest put;
-  *put.mutable_context() = c.ContextForKey("k");
+  *put.mutable_context() = c.ContextForRawKey("k");
   put.set_key("k");
   put.set_value("v");
   put.set_ttl(10);
@@ -554,7 +553,6 @@ TEST_F(ClusterTest, RawApiThroughDispatchWithTtlAndCas) {
 
 TEST_F(ClusterTest, RawPutWithTtlOnV1IsRejected) {
   ClusterOptions opts;
-  opts.key_layout = KeyLayout::kIdentity;
   SimCluster c(opts);
   kvrpcpb::RawPutRequest put;
   *put.mutable_context() = c.ContextForKey("k");

@@ -3,7 +3,14 @@
 // grpc++ stub can be pointed at it. PD listens on --pd-addr; each store on its own port.
 //
 //   tikv-sim-server [--pd-addr 127.0.0.1:2379] [--stores 3] [--split-keys k1,k2] [--seed 1]
+//                   [--raw-split-keys k1,k2]
 //                   [--store-port-base 0] [--api-version v1|v1ttl|v2]
+//
+// Splits (see SimServerOptions and docs/sim.md): --split-keys K puts a region boundary at the
+// TiKV-space key EncodeBytes(K), the transactional layout, which both V1 clients can use (the
+// txn client decodes boundaries; the raw client compares them as opaque bytes, so raw key K
+// itself lands just left of it).  --raw-split-keys K puts the boundary at K's raw layout (API
+// V1: K verbatim; a V1 transactional client cannot decode such a boundary, as on real TiKV).
 //
 // Prints exactly one line starting with "ready pd=ADDR stores=ADDR,ADDR,..." once every server
 // listens, then serves until SIGINT or SIGTERM and exits 0.
@@ -28,6 +35,7 @@ namespace {
   if (!error.empty()) std::fprintf(stderr, "tikv-sim-server: %s\n", error.c_str());
   std::fprintf(stderr,
                "usage: tikv-sim-server [--pd-addr HOST:PORT] [--stores N] [--split-keys K1,K2,...]\n"
+               "                       [--raw-split-keys K1,K2,...]\n"
                "                       [--seed S] [--store-port-base PORT] "
                "[--api-version v1|v1ttl|v2]\n");
   std::exit(error.empty() ? 0 : 2);
@@ -57,6 +65,10 @@ tikv::simserver::SimServerOptions ParseFlags(int argc, char** argv) {
     } else if (arg == "--split-keys") {
       for (absl::string_view k : absl::StrSplit(value, ',', absl::SkipEmpty())) {
         f.split_keys.emplace_back(k);
+      }
+    } else if (arg == "--raw-split-keys") {
+      for (absl::string_view k : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+        f.raw_split_keys.emplace_back(k);
       }
     } else if (arg == "--seed") {
       f.seed = std::strtoull(value.c_str(), &end, 10);

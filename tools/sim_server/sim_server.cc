@@ -67,6 +67,13 @@ absl::Status SimServer::Start() {
             absl::StrCat("split at ", key, ": ", split.status().message()));
       }
     }
+    for (const std::string& key : options_.raw_split_keys) {
+      absl::StatusOr<std::vector<uint64_t>> split = cluster_.SplitAtRaw({key});
+      if (!split.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("raw split at ", key, ": ", split.status().message()));
+      }
+    }
   }
   ticker_ = std::thread([this] {
     while (!stopping_.load()) {

@@ -26,7 +26,15 @@ struct SimServerOptions {
   std::string pd_addr = "127.0.0.1:2379";  // port 0 picks a free one
   int stores = 3;
   int store_port_base = 0;                 // 0: free ports; else base, base+1, ...
-  std::vector<std::string> split_keys;     // TiKV-space keys to split the one region at
+  // Keys to split the one region at, as transactional keys: the TiKV-space boundary is
+  // EncodeBytes(key) (SimCluster::SplitAt).  Both V1 clients work with such boundaries: the txn
+  // client decodes them, the raw client treats them as opaque raw keys (so raw `key` itself
+  // lands in the left region).  In API V2 give the keyspace-prefixed key ("x\0\0\0k").
+  std::vector<std::string> split_keys;
+  // Keys to split at in the raw layout (SimCluster::SplitAtRaw; V1: the raw key verbatim, an
+  // exact raw boundary).  A V1 transactional client cannot decode such a boundary and fails,
+  // as it would on a real TiKV with raw boundaries, so use these only for raw-only runs.
+  std::vector<std::string> raw_split_keys;
   uint64_t seed = 1;
   kvrpcpb::APIVersion api_version = kvrpcpb::V1;
 };
