@@ -129,6 +129,11 @@ void DeferredReplyRouter::Deliver(SimCluster& cluster, int64_t now_ms) {
     AppendDeferredToBatch(reply, &resp);
     sink(resp);  // false: the stream is gone, the waiter's client gave up
   }
+  while (!delayed_.empty() && delayed_.begin()->first <= now_ms) {
+    std::function<void()> send = std::move(delayed_.begin()->second);
+    delayed_.erase(delayed_.begin());
+    send();
+  }
 }
 
 }  // namespace tikv::sim

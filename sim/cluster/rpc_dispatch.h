@@ -76,12 +76,19 @@ class DeferredReplyRouter {
   void AddBatchArm(uint64_t store_id, uint64_t request_id, BatchSink sink) {
     batch_[{store_id, request_id}].push_back(std::move(sink));
   }
+  // A reply held back by FaultAction::kApplyThenDelayReply: `send` runs at the first Deliver
+  // at or after `due_ms` (ties in the order added).  Never suspends.
+  void AddDelayed(int64_t due_ms, std::function<void()> send) {
+    delayed_.emplace(due_ms, std::move(send));
+  }
   // Completes every lock wait the cluster has finished by `now_ms` (cluster time) and hands
-  // each reply to its sink; replies whose caller is gone are dropped.  Never suspends.
+  // each reply to its sink; replies whose caller is gone are dropped; then sends the delayed
+  // replies that are due.  Never suspends.
   void Deliver(SimCluster& cluster, int64_t now_ms);
-  size_t waiting() const { return unary_.size() + batch_.size(); }
+  size_t waiting() const { return unary_.size() + batch_.size() + delayed_.size(); }
 
  private:
+  std::multimap<int64_t, std::function<void()>> delayed_;
   std::map<uint64_t, UnarySink> unary_;
   std::map<std::pair<uint64_t, uint64_t>, std::deque<BatchSink>> batch_;
 };

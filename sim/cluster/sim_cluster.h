@@ -68,12 +68,18 @@ enum class CallDisposition {
   kReplied,    // `resp` holds the answer
   kDeferred,   // a pessimistic lock wait: the answer comes from PollDeferred(ticket)
   kReplyLost,  // executed, but the reply must be dropped (undetermined for the client)
+  kDelayedReply,  // `resp` holds the answer, to be sent `reply_delay_ms` later
 };
 
 struct CallResult {
   CallDisposition disposition = CallDisposition::kReplied;
-  uint64_t ticket = 0;  // kDeferred only
+  uint64_t ticket = 0;          // kDeferred only
+  int64_t reply_delay_ms = 0;   // kDelayedReply only
 };
+
+// A transport fault with FaultRule::fail_stream carries this status payload: a BatchCommands
+// arm hit by it fails the whole stream.
+inline constexpr char kFailStreamPayload[] = "tikv.sim/fail-stream";
 
 // A completed deferred reply.
 struct DeferredReply {
@@ -93,6 +99,13 @@ struct BatchCommandsOutcome {
   // from PollDeferred with the same request id) or lost (never answered).
   std::vector<uint64_t> deferred_request_ids;
   std::vector<uint64_t> lost_request_ids;
+  // Arms answered now but to be sent later (FaultAction::kApplyThenDelayReply).
+  struct DelayedArm {
+    uint64_t request_id = 0;
+    int64_t delay_ms = 0;
+    tikvpb::BatchCommandsResponse::Response response;
+  };
+  std::vector<DelayedArm> delayed;
 };
 
 class SimCluster {
@@ -117,7 +130,9 @@ class SimCluster {
 
   // Answers one BatchCommands message: every arm is handled independently, answered arms are
   // appended to `resp` with their request ids (in request order), parked arms are answered later
-  // through PollDeferred. Errors: kUnavailable when the store is down.
+  // through PollDeferred, delayed arms are in the outcome. Errors: kUnavailable when the store
+  // is down; an injected transport fault with fail_stream set fails the whole message (the
+  // caller breaks the stream with that status).
   absl::StatusOr<BatchCommandsOutcome> HandleBatchCommands(
       const CallContext& call, const tikvpb::BatchCommandsRequest& req,
       tikvpb::BatchCommandsResponse* resp);

@@ -130,6 +130,11 @@ void SimClusterNodes::RegisterStore(SimNode& node, uint64_t store_id) {
         responder.Reply(result.status());
       } else if (result->disposition == CallDisposition::kReplied) {
         responder.Reply(absl::OkStatus(), SerializeDeterministic(*resp));
+      } else if (result->disposition == CallDisposition::kDelayedReply) {
+        env_.AddTimer(env_.now() + std::chrono::milliseconds(result->reply_delay_ms),
+                      [responder, bytes = SerializeDeterministic(*resp)]() mutable {
+                        responder.Reply(absl::OkStatus(), std::move(bytes));
+                      });
       } else if (result->disposition == CallDisposition::kDeferred) {
         router_.AddUnary(result->ticket,
                          [responder](const kvrpcpb::PessimisticLockResponse& r) mutable {
@@ -157,6 +162,17 @@ void SimClusterNodes::RegisterStore(SimNode& node, uint64_t store_id) {
       if (!outcome.ok()) {
         s->Finish(outcome.status());  // the store is down or a transport fault: the stream breaks
         return;
+      }
+      for (BatchCommandsOutcome::DelayedArm& arm : outcome->delayed) {
+        tikvpb::BatchCommandsResponse late;
+        *late.add_responses() = std::move(arm.response);
+        late.add_request_ids(arm.request_id);
+        env_.AddTimer(env_.now() + std::chrono::milliseconds(arm.delay_ms),
+                      [weak, bytes = SerializeDeterministic(late)]() mutable {
+                        if (std::shared_ptr<ServerStream> target = weak.lock()) {
+                          target->Send(std::move(bytes));
+                        }
+                      });
       }
       for (uint64_t id : outcome->deferred_request_ids) {
         router_.AddBatchArm(store_id, id, [weak](const tikvpb::BatchCommandsResponse& r) {

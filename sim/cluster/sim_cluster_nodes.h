@@ -9,7 +9,8 @@
 // (asynchronously, so a parked pessimistic lock is answered when it completes), the
 // BatchCommands stream (parked arms answered later on the stream that sent them; arms whose
 // reply is lost are never answered) and grpc.health.v1.Health/Check.  kReplyLost means no reply
-// is ever sent.  Cluster time is the SimEnv wall clock (Clock::WallMillis, virtual Unix ms).
+// is ever sent; kDelayedReply sends it after a SimEnv timer; a transport fault with fail_stream
+// on a BatchCommands arm finishes that stream with the fault's status.  Cluster time is the SimEnv wall clock (Clock::WallMillis, virtual Unix ms).
 //
 // Lock waits complete in virtual time: after every store request the glue delivers the replies
 // the request released, and a SimEnv timer fires at NextDeferredDeadline() for timeouts and

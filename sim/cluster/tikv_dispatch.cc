@@ -2,10 +2,12 @@
 // BatchCommands demultiplexing (protocol.md 5.6, 1.3).
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
@@ -154,9 +156,12 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     std::optional<FaultRule> fault = faults_.Match(call.store_id, method, region_id, first_key);
     if (fault) {
       switch (fault->action) {
-        case FaultAction::kTransportError:
-          return absl::Status(fault->transport_code,
-                              absl::StrCat("injected transport fault on ", method));
+        case FaultAction::kTransportError: {
+          absl::Status st(fault->transport_code,
+                          absl::StrCat("injected transport fault on ", method));
+          if (fault->fail_stream) st.SetPayload(kFailStreamPayload, absl::Cord("1"));
+          return st;
+        }
         case FaultAction::kRegionError:
           SetRegionError(resp_msg, fault->region_error);
           return CallResult{};
@@ -172,6 +177,8 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
           SetKeyError(resp_msg, fault->key_error);
           return CallResult{};
         case FaultAction::kApplyThenDropReply:
+        case FaultAction::kDuplicate:
+        case FaultAction::kApplyThenDelayReply:
           break;
       }
     }
@@ -191,9 +198,22 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
       }
     }
     std::optional<CallResult> result = body();
+    if (fault && fault->action == FaultAction::kDuplicate) {
+      // The second delivery runs on the state the first left; its answer goes nowhere (the
+      // client already took the first), and a second parked lock wait is never answered.
+      std::unique_ptr<Message> first(resp_msg->New());
+      first->CopyFrom(*resp_msg);
+      resp_msg->Clear();
+      (void)body();
+      resp_msg->CopyFrom(*first);
+    }
     WakeWaiters(call.now_ms);
     if (fault && fault->action == FaultAction::kApplyThenDropReply) {
       return CallResult{CallDisposition::kReplyLost, 0};
+    }
+    if (fault && fault->action == FaultAction::kApplyThenDelayReply &&
+        (!result.has_value() || result->disposition == CallDisposition::kReplied)) {
+      return CallResult{CallDisposition::kDelayedReply, 0, fault->delay_ms};
     }
     return result.value_or(CallResult{});
   };
@@ -444,6 +464,8 @@ absl::StatusOr<BatchCommandsOutcome> SimCluster::HandleBatchCommands(
     auto result = HandleUnary(arm_call, ArmMethod(field->name()),
                               arm.GetReflection()->GetMessage(arm, field), out);
     if (!result.ok()) {
+      // Asked to break the connection: the whole stream fails with the fault's code.
+      if (result.status().GetPayload(kFailStreamPayload).has_value()) return result.status();
       // No response for this arm: the client's per-request deadline fires.
       outcome.lost_request_ids.push_back(id);
       continue;
@@ -458,6 +480,9 @@ absl::StatusOr<BatchCommandsOutcome> SimCluster::HandleBatchCommands(
         break;
       case CallDisposition::kReplyLost:
         outcome.lost_request_ids.push_back(id);
+        break;
+      case CallDisposition::kDelayedReply:
+        outcome.delayed.push_back({id, result->reply_delay_ms, std::move(answer)});
         break;
     }
   }

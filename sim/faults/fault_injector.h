@@ -3,7 +3,8 @@
 // probability drawn from a seeded stream, and then returns a chosen region error or key error
 // before execution, answers ServerIsBusy with an estimated wait, fails the call at the transport
 // level, or executes the request and reports that its reply must be dropped (an undetermined
-// outcome). Every decision is appended to a trace for deterministic replay.
+// outcome), execute it twice (a duplicated delivery), or execute it and delay the reply. Every
+// decision is appended to a trace for deterministic replay.
 // Fiber-confined: not thread-safe.
 #pragma once
 
@@ -26,7 +27,11 @@ enum class FaultAction {
   kKeyError,           // answer `key_error` in the response's error field(s), no execution
   kServerBusy,         // answer ServerIsBusy{estimated_wait_ms} without executing
   kTransportError,     // fail the call with `transport_code` (no response at all)
-  kApplyThenDropReply  // execute, then tell the caller to drop the reply (undetermined)
+  kApplyThenDropReply,  // execute, then tell the caller to drop the reply (undetermined)
+  kDuplicate,           // execute twice, as a request the network delivered twice; the first
+                        // execution's answer is the reply
+  kApplyThenDelayReply  // execute, then send the reply `delay_ms` later (past a caller's
+                        // deadline: the caller gives up although the request applied)
 };
 
 // Which service a rule applies to.
@@ -54,6 +59,10 @@ struct FaultRule {
   kvrpcpb::KeyError key_error;
   uint32_t estimated_wait_ms = 0;
   absl::StatusCode transport_code = absl::StatusCode::kUnavailable;
+  // kTransportError on a BatchCommands arm: when true the whole stream fails with
+  // transport_code (as a broken connection does); when false only that arm goes unanswered.
+  bool fail_stream = false;
+  int64_t delay_ms = 0;  // kApplyThenDelayReply
 };
 
 // One fault decision, for traces and replay checks.

@@ -96,6 +96,15 @@ class BatchCommandsSession : public StreamSession {
       return;
     }
     for (uint64_t id : outcome->deferred_request_ids) router_.AddBatchArm(store_id_, id, sink_);
+    for (sim::BatchCommandsOutcome::DelayedArm& arm : outcome->delayed) {
+      tikvpb::BatchCommandsResponse late;
+      *late.add_responses() = std::move(arm.response);
+      late.add_request_ids(arm.request_id);
+      std::weak_ptr<StreamSink> weak = sink_;
+      router_.AddDelayed(call.now_ms + arm.delay_ms, [weak, bytes = Serialize(late)] {
+        if (std::shared_ptr<StreamSink> s = weak.lock()) s->Send(bytes);
+      });
+    }
     if (resp.responses_size() > 0) sink_->Send(Serialize(resp));
   }
   void OnHalfClose() override { sink_->Finish(absl::OkStatus()); }
@@ -183,6 +192,12 @@ void StoreDispatcher::Unary(std::string_view method, const std::string& request,
   switch (result->disposition) {
     case sim::CallDisposition::kReplied: reply(absl::OkStatus(), Serialize(*resp)); return;
     case sim::CallDisposition::kDeferred: router_.AddUnary(result->ticket, std::move(reply)); return;
+    case sim::CallDisposition::kDelayedReply:
+      router_.AddDelayed(call.now_ms + result->reply_delay_ms,
+                         [reply = std::move(reply), bytes = Serialize(*resp)] {
+                           reply(absl::OkStatus(), bytes);
+                         });
+      return;
     case sim::CallDisposition::kReplyLost:
       // Executed, reply lost: the client sees its deadline pass, as with a real lost packet.
       return;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -36,6 +37,10 @@ class DeferredRouter {
   void AddUnary(uint64_t ticket, UnaryReply reply);
   // A BatchCommands arm parked on `store_id` under `request_id`, to be answered on `sink`.
   void AddBatchArm(uint64_t store_id, uint64_t request_id, std::weak_ptr<StreamSink> sink);
+  // A reply held back by an injected delay, sent by the first Tick at or after `due_ms`.
+  void AddDelayed(int64_t due_ms, std::function<void()> send) {
+    router_.AddDelayed(due_ms, std::move(send));
+  }
 
  private:
   sim::SimCluster& cluster_;
