@@ -34,15 +34,6 @@ absl::StatusOr<std::unique_ptr<RawClient>> RawClient::Create(Env& env, RawClient
   return std::unique_ptr<RawClient>(new RawClient(nullptr, std::move(engine)));
 }
 
-absl::StatusOr<std::unique_ptr<RawClient>> RawClient::Create(RawClientOptions options) {
-  if (absl::Status s = options.Validate(); !s.ok()) return s;
-  std::unique_ptr<Env> env = Env::Default();
-  absl::StatusOr<std::unique_ptr<RawClient>> client = Create(*env, std::move(options));
-  if (!client.ok()) return client.status();
-  (*client)->owned_env_ = std::move(env);
-  return client;
-}
-
 RawClient::~RawClient() {
   if (engine_ == nullptr) return;
   Env& env = engine_->env();
