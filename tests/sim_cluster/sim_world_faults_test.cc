@@ -102,7 +102,10 @@ TEST(SimWorldFaultsTest, TransportFaultOnABatchArmLosesTheArmOrFailsTheStream) {
     Client c(world, "client-1");
     c.Members();
     ASSERT_TRUE(c.RawPut("b", "bee").ok());
-    auto [ctx, addr] = c.Locate("b");
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    auto located = c.Locate("b");
+    const auto& ctx = located.first;
+    const auto& addr = located.second;
     auto batch = [&](uint64_t first_id) {
       tikvpb::BatchCommandsRequest req;
       for (uint64_t id : {first_id, first_id + 1}) {
