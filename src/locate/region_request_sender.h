@@ -10,21 +10,24 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "tikv/env.h"
 
 #include "locate/backoffer.h"
 #include "locate/region.h"
 #include "locate/region_cache.h"
+#include "locate/replica_selector.h"
+#include "locate/store_cache.h"
 #include "rpc/request.h"
 #include "rpc/rpc_client.h"
 
 namespace tikv::locate {
-
-class StoreCache;
 
 struct SenderOptions {
   // Timeout of one attempt (client-go ReadTimeoutShort / ReadTimeoutMedium and friends are
@@ -32,6 +35,8 @@ struct SenderOptions {
   Duration default_timeout = std::chrono::seconds(20);
   // Per replica: at most this many attempts (client-go maxReplicaAttempt = 10).
   int max_replica_attempts = 10;
+  // Written into every request's Context.cluster_id (0 = leave it).
+  uint64_t cluster_id = 0;
 };
 
 // What SendReq did besides answering: for metrics and tests.
@@ -40,6 +45,9 @@ struct SendStats {
   int region_errors = 0;
   int send_failures = 0;
   std::string last_address;  // the store that produced the response
+  uint64_t last_store_id = 0;
+  uint64_t last_peer_id = 0;
+  int backoffs = 0;          // Backoff() calls made by this SendReq (pending ones included)
 };
 
 class RegionRequestSender {
@@ -62,6 +70,36 @@ class RegionRequestSender {
   absl::StatusOr<rpc::Response> SendReq(Backoffer& bo, rpc::Request& request,
                                         const RegionVerId& region, Duration timeout = {},
                                         SendStats* stats = nullptr);
+
+  // SendReq with store selection options (labels, stores, leader only, prefer leader): client-go
+  // SendReqCtx with StoreSelectorOptions.  May suspend.
+  absl::StatusOr<rpc::Response> SendReqCtx(Backoffer& bo, rpc::Request& request,
+                                           const RegionVerId& region, Duration timeout,
+                                           const StoreSelectorOptions& selector_options,
+                                           SendStats* stats = nullptr);
+
+  RegionCache& region_cache() { return cache_; }
+  StoreCache& store_cache() { return stores_; }
+  rpc::RpcClient& client() { return client_; }
+
+ private:
+  struct Attempt;
+  // client-go onSendFail: OK to retry, else the error to return.
+  absl::Status OnSendFail(Backoffer& bo, ReplicaSelector& selector, const RpcTarget& target,
+                          rpc::Request& request, const absl::Status& error);
+  // client-go onRegionError: true to retry, false to return the response; or an error.
+  absl::StatusOr<bool> OnRegionError(Backoffer& bo, ReplicaSelector& selector,
+                                     const RpcTarget& target, rpc::Request& request,
+                                     const errorpb::Error& error);
+  uint64_t RandomBelow(uint64_t n) ABSL_LOCKS_EXCLUDED(mu_);
+
+  Env& env_;
+  RegionCache& cache_;
+  StoreCache& stores_;
+  rpc::RpcClient& client_;
+  const SenderOptions options_;
+  absl::Mutex mu_;
+  std::unique_ptr<Random> random_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tikv::locate

@@ -1,0 +1,328 @@
+#include "locate/region_request_sender.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "tikv/status.h"
+#include "tikv/status_proto.h"
+
+namespace tikv::locate {
+namespace {
+
+// A region error for the caller to act on, when no replica is left or the cached region went
+// away: EpochNotMatch without regions (client-go "pseudo region error").
+absl::StatusOr<rpc::Response> FakeEpochNotMatch(const rpc::Request& request) {
+  errorpb::Error error;
+  error.set_message("region cache entry is stale or no replica is available");
+  error.mutable_epoch_not_match();
+  return rpc::GenRegionErrorResponse(request, error);
+}
+
+// `base`'s code and payloads with another message.
+absl::Status WithMessage(const absl::Status& base, std::string_view message) {
+  absl::Status out(base.code(), absl::string_view(message.data(), message.size()));
+  base.ForEachPayload([&out](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+std::string TargetText(const RpcTarget& t) {
+  return absl::StrCat("region ", t.region.id, " (ver ", t.region.ver, ", conf_ver ",
+                      t.region.conf_ver, ") peer ", t.peer.id(), " store ", t.store_id, " at ",
+                      t.address);
+}
+
+}  // namespace
+
+RegionRequestSender::RegionRequestSender(Env& env, RegionCache& cache, StoreCache& stores,
+                                         rpc::RpcClient& client, SenderOptions options)
+    : env_(env),
+      cache_(cache),
+      stores_(stores),
+      client_(client),
+      options_(options),
+      random_(env.NewRandom("replica-selector")) {}
+
+uint64_t RegionRequestSender::RandomBelow(uint64_t n) {
+  absl::MutexLock lock(&mu_);
+  return random_->Uniform(n);
+}
+
+absl::StatusOr<rpc::Response> RegionRequestSender::SendReq(Backoffer& bo, rpc::Request& request,
+                                                           const RegionVerId& region,
+                                                           Duration timeout, SendStats* stats) {
+  return SendReqCtx(bo, request, region, timeout, StoreSelectorOptions{}, stats);
+}
+
+// Port of client-go internal/locate/region_request.go, SendReqCtx() and sendReqState.next():
+// pick a replica, attach the region context, send, then classify the send failure or the
+// region error and either retry (maybe after a backoff, maybe on another replica) or return.
+absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
+    Backoffer& bo, rpc::Request& request, const RegionVerId& region, Duration timeout,
+    const StoreSelectorOptions& selector_options, SendStats* stats) {
+  SendStats local;
+  SendStats& st = stats != nullptr ? *stats : local;
+  const int backoffs_before = bo.TotalBackoffTimes();
+  auto finish = [&](absl::StatusOr<rpc::Response> r) {
+    st.backoffs = bo.TotalBackoffTimes() - backoffs_before;
+    return r;
+  };
+  if (timeout <= Duration::zero()) timeout = options_.default_timeout;
+  kvrpcpb::Context* ctx = request.mutable_context();
+  if (ctx->max_execution_duration_ms() == 0) {
+    ctx->set_max_execution_duration_ms(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()));
+  }
+  std::unique_ptr<ReplicaSelector> selector = ReplicaSelector::Create(
+      cache_, stores_, region, request, selector_options,
+      [this](uint64_t n) { return RandomBelow(n); });
+  if (selector == nullptr) return finish(FakeEpochNotMatch(request));
+
+  for (;;) {
+    if (request.IsInterruptible()) {
+      if (absl::Status killed = bo.CheckKilled(); !killed.ok()) return finish(killed);
+    }
+    if (bo.cancel_token().IsCancelled()) return finish(bo.cancel_token().status());
+
+    absl::StatusOr<std::optional<RpcTarget>> next = selector->Next(bo, request);
+    if (!next.ok()) return finish(next.status());
+    if (!next->has_value()) {
+      // No replica left or the region went stale: apply the deferred backoff, then let the
+      // caller re-locate (client-go "throwing pseudo region error").
+      if (absl::Status s = selector->BackoffOnNoCandidate(bo); !s.ok()) return finish(s);
+      return finish(FakeEpochNotMatch(request));
+    }
+    const RpcTarget& target = **next;
+    if (st.attempts > 0) request.mutable_context()->set_is_retry_request(true);
+    if (options_.cluster_id != 0) request.mutable_context()->set_cluster_id(options_.cluster_id);
+    request.SetRegionContext(target.meta, target.peer);
+    if (absl::Status s = selector->BackoffOnRetry(target.store_id, bo); !s.ok()) {
+      return finish(s);
+    }
+
+    MonoTime deadline = env_.clock().Now() + timeout;
+    if (bo.cancel_token().deadline() < deadline) deadline = bo.cancel_token().deadline();
+    const MonoTime start = env_.clock().Now();
+    absl::StatusOr<rpc::Response> response =
+        client_.SendRequest(target.address, request, deadline, &bo.cancel_token());
+    selector->RecordAttemptedTime(env_.clock().Now() - start);
+    ++st.attempts;
+    st.last_address = target.address;
+    st.last_store_id = target.store_id;
+    st.last_peer_id = target.peer.id();
+
+    if (!response.ok()) {
+      ++st.send_failures;
+      if (absl::Status s = OnSendFail(bo, *selector, target, request, response.status());
+          !s.ok()) {
+        return finish(s);
+      }
+      continue;
+    }
+    if (!response->has_message()) {
+      return finish(absl::InternalError(absl::StrCat("empty response from ", TargetText(target))));
+    }
+    const errorpb::Error* region_error = response->region_error();
+    if (region_error == nullptr) {
+      selector->OnSendSuccess(request);
+      return finish(std::move(response));
+    }
+    ++st.region_errors;
+    absl::StatusOr<bool> retry = OnRegionError(bo, *selector, target, request, *region_error);
+    if (!retry.ok()) return finish(retry.status());
+    if (!*retry) return finish(std::move(response));
+  }
+}
+
+// Port of client-go internal/locate/region_request.go, onSendFail().
+absl::Status RegionRequestSender::OnSendFail(Backoffer& bo, ReplicaSelector& selector,
+                                             const RpcTarget& target, rpc::Request& request,
+                                             const absl::Status& error) {
+  // Cancelled by the caller (or its deadline passed): stop, whatever the transport said.
+  if (bo.cancel_token().IsCancelled()) return bo.cancel_token().status();
+  if (error.code() == absl::StatusCode::kDeadlineExceeded &&
+      selector.OnReadRequestConfigurableTimeout(request)) {
+    return absl::OkStatus();  // retry another replica at once
+  }
+  if (error.code() == absl::StatusCode::kCancelled) {
+    // Not our cancellation: keepalive or a closing server.  Reconnect next time.
+    client_.CloseAddress(target.address);
+  }
+  if (error.code() == absl::StatusCode::kUnimplemented) {
+    // Divergence: client-go retries; a server lacking the RPC will never serve it.
+    return error;
+  }
+  selector.OnSendFailure(bo);
+  return bo.Backoff(BackoffKind::kTikvRpc,
+                    WithMessage(error, absl::StrCat("send tikv request error: ", error.message(),
+                                                    ", ctx: ", TargetText(target),
+                                                    ", try next peer later")));
+}
+
+// Port of client-go internal/locate/region_request.go, onRegionError(), branch for branch
+// (protocol.md 4.2).  Every path here has a selector (client-go's paths without one are for
+// TiFlash and TiDB endpoints).
+absl::StatusOr<bool> RegionRequestSender::OnRegionError(Backoffer& bo, ReplicaSelector& selector,
+                                                        const RpcTarget& target,
+                                                        rpc::Request& request,
+                                                        const errorpb::Error& error) {
+  auto backoff_error = [&](std::string_view reason) {
+    // Keeps the region error as payload so an exhausted budget still names it.
+    return WithMessage(RegionErrorStatus(error),
+                       absl::StrCat(std::string(reason), ", ctx: ", TargetText(target)));
+  };
+
+  if (error.has_undetermined_result()) return false;  // RE-24: the caller decides
+
+  if (error.has_not_leader()) return selector.OnNotLeader(bo, target, error.not_leader());  // RE-01/02
+
+  if (error.has_disk_full()) {  // RE-03
+    absl::Status s = bo.Backoff(BackoffKind::kTikvDiskFull,
+                                backoff_error(absl::StrCat("tikv disk full: ",
+                                                           error.disk_full().reason())));
+    // client-go hands the region error (not the backoff error) to the caller once the budget
+    // is spent, so prewrite can report disk full.
+    return s.ok();
+  }
+
+  if (error.has_recoveryinprogress()) {  // RE-04
+    cache_.InvalidateRegion(target.region, InvalidReason::kOther);
+    absl::Status s = bo.Backoff(BackoffKind::kRegionRecoveryInProgress,
+                                backoff_error("region recovery in progress"));
+    if (!s.ok()) return s;
+    return false;
+  }
+
+  if (error.has_is_witness()) {  // RE-05
+    cache_.InvalidateRegion(target.region, InvalidReason::kOther);
+    absl::Status s = bo.Backoff(BackoffKind::kIsWitness, backoff_error("is witness"));
+    if (!s.ok()) return s;
+    return false;
+  }
+
+  if (error.has_flashbackinprogress()) {  // RE-06
+    if (selector.OnFlashbackInProgress(request)) return true;
+    return WithMessage(RegionErrorStatus(error),
+                       absl::StrCat("region ", error.flashbackinprogress().region_id(),
+                                    " is in flashback progress, FlashbackStartTS is ",
+                                    error.flashbackinprogress().flashback_start_ts()));
+  }
+  if (error.has_flashbacknotprepared()) {  // RE-07
+    return WithMessage(RegionErrorStatus(error),
+                       absl::StrCat("region ", error.flashbacknotprepared().region_id(),
+                                    " is not prepared for the flashback"));
+  }
+
+  if (error.has_region_not_found()) return selector.OnRegionNotFound(target, request);  // RE-08
+
+  if (error.has_key_not_in_region()) {  // RE-09
+    cache_.InvalidateRegion(target.region, InvalidReason::kOther);
+    env_.Log(LogSeverity::kError, "region-request",
+             absl::StrCat("KeyNotInRegion from ", TargetText(target)));
+    return false;
+  }
+
+  if (error.has_epoch_not_match()) {  // RE-10, port of RegionCache.OnRegionEpochNotMatch()
+    const errorpb::EpochNotMatch& enm = error.epoch_not_match();
+    for (const metapb::Region& meta : enm.current_regions()) {
+      // TiKV is behind the client's cache: wait for it and resend the same request.
+      if (meta.id() == target.region.id &&
+          (meta.region_epoch().conf_ver() < target.region.conf_ver ||
+           meta.region_epoch().version() < target.region.ver)) {
+        absl::Status s = bo.Backoff(BackoffKind::kRegionMiss,
+                                    backoff_error("region epoch is ahead of tikv"));
+        if (!s.ok()) return s;
+        return true;
+      }
+    }
+    (void)cache_.OnEpochNotMatch(target.region, target.store_id, enm);
+    selector.InvalidateRegion();
+    return false;
+  }
+
+  if (error.has_bucket_version_not_match()) {  // RE-11
+    // Divergence: the cache keeps no bucket state to update; the caller re-splits.
+    return false;
+  }
+
+  if (error.has_server_is_busy()) {  // RE-12, RE-21 (reason form)
+    if (absl::StrContains(error.server_is_busy().reason(), "deadline is exceeded") &&
+        selector.OnReadRequestConfigurableTimeout(request)) {
+      return true;
+    }
+    return selector.OnServerIsBusy(bo, target, request, error.server_is_busy());
+  }
+
+  if (error.has_stale_command()) return true;  // RE-13: the selector retries, no backoff
+
+  if (error.has_store_not_match()) {  // RE-14
+    stores_.MarkNeedCheck(target.store_id);
+    cache_.InvalidateRegion(target.region, InvalidReason::kOther);
+    client_.CloseAddress(target.address);
+    return false;
+  }
+
+  if (error.has_raft_entry_too_large()) {  // RE-15
+    absl::Status s = SizeLimitError(
+        SizeLimit{.what = "raft entry", .size = error.raft_entry_too_large().entry_size()},
+        /*caller_error=*/false);
+    return WithMessage(s, absl::StrCat("raft entry too large: ", error.ShortDebugString()));
+  }
+
+  if (error.has_max_timestamp_not_synced()) {  // RE-16
+    absl::Status s = bo.Backoff(BackoffKind::kMaxTsNotSynced,
+                                backoff_error("max timestamp not synced"));
+    if (!s.ok()) return s;
+    return true;
+  }
+
+  if (error.has_region_not_initialized()) {  // RE-17
+    absl::Status s = bo.Backoff(BackoffKind::kRegionNotInitialized,
+                                backoff_error("region not initialized"));
+    if (!s.ok()) return s;
+    return true;
+  }
+
+  if (error.has_read_index_not_ready()) {  // RE-18
+    absl::Status s = bo.Backoff(BackoffKind::kRegionScheduling,
+                                backoff_error("read index not ready"));
+    if (!s.ok()) return s;
+    return true;
+  }
+
+  if (error.has_proposal_in_merging_mode()) {  // RE-19
+    absl::Status s = bo.Backoff(BackoffKind::kRegionScheduling,
+                                backoff_error("region is merging"));
+    if (!s.ok()) return s;
+    return true;
+  }
+
+  if (error.has_data_is_not_ready()) {  // RE-20
+    selector.OnDataIsNotReady();
+    return true;
+  }
+
+  if (absl::StrContains(error.message(), "Deadline is exceeded") &&
+      selector.OnReadRequestConfigurableTimeout(request)) {  // RE-21
+    return true;
+  }
+
+  if (error.has_mismatch_peer_id()) {  // RE-22
+    selector.InvalidateRegion();
+    return false;
+  }
+
+  if (absl::StrContains(error.message(), "invalid max_ts update")) {  // RE-23
+    return RegionErrorStatus(error);
+  }
+
+  // RE-25: an unknown kind or a message-only error: the selector tries the next replica.
+  env_.Log(LogSeverity::kWarning, "region-request",
+           absl::StrCat("unknown region error from ", TargetText(target), ": ",
+                        error.ShortDebugString()));
+  return true;
+}
+
+}  // namespace tikv::locate

@@ -1,0 +1,199 @@
+// StoreCache: what the client knows about each TiKV store — address and labels from PD, the
+// resolve state (unresolved / resolved / need-check / tombstone), a failure epoch that the
+// replica selector compares against (bumping it retires every cached use of the store),
+// liveness (reachable / unreachable / unknown) from grpc.health.v1 probes, and the health
+// signals that steer replica selection: a client-side slow score (ServerIsBusy with zero
+// wait marks a store slow at once), TiKV's own slow score from HealthFeedback, and the
+// estimated wait TiKV reports in ServerIsBusy.  An unreachable store gets a health-check fiber
+// that re-probes every second and re-resolves from PD every 30 s until it is reachable again,
+// a tombstone, or the cache is closed; need-check stores are re-resolved by a resolver fiber.
+// Port of client-go internal/locate/store_cache.go (Store, storeCacheImpl, initResolve,
+// reResolve, markStoreNeedCheck, requestLiveness, startHealthCheckLoop, StoreHealthStatus,
+// updateServerLoadStats, EstimatedWaitTime, IsLabelsMatch) and slow_score.go (markAlreadySlow).
+// Divergences: the client-side slow score is not computed from latency trends (only
+// markAlreadySlow, which decays by the health tick; STORE-03 partial); TiFlash stores are not
+// distinguished; stores are kept in one table under one mutex and handed out as snapshots.
+//
+// Thread-safe.  No lock is held across a suspension point.
+
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "metapb.pb.h"
+#include "kvrpcpb.pb.h"
+#include "tikv/env.h"
+
+#include "env/fiber_group.h"
+#include "locate/backoffer.h"
+#include "pd/pd_client.h"
+
+namespace tikv::locate {
+
+// client-go resolveState.
+enum class ResolveState { kUnresolved, kResolved, kNeedCheck, kTombstone };
+// client-go livenessState.
+enum class Liveness { kReachable, kUnreachable, kUnknown };
+
+std::string_view ResolveStateName(ResolveState state);
+std::string_view LivenessName(Liveness liveness);
+
+struct StoreCacheOptions {
+  // Timeout of one liveness probe (client-go storeLivenessTimeout, 1 s); zero means every
+  // probe reports unreachable, as in client-go.
+  Duration liveness_timeout = std::chrono::seconds(1);
+  // Interval between probes of an unreachable store (client-go bgRunner schedule, 1 s).
+  Duration health_check_interval = std::chrono::seconds(1);
+  // How often the health-check loop re-resolves the store from PD (storeReResolveInterval).
+  Duration re_resolve_interval = std::chrono::seconds(30);
+  // Retry interval of the need-check resolver when PD fails.
+  Duration resolver_retry_interval = std::chrono::seconds(1);
+  // TiKV-side slow score at or above which a store is slow (tikvSlowScoreSlowThreshold).
+  int64_t tikv_slow_threshold = 80;
+  // Client-side slow score threshold (slowScoreThreshold) and the decay of a marked score per
+  // second (a simplification of SlowScoreStat.updateSlowScore, which decays per tick).
+  int64_t client_slow_threshold = 80;
+  int64_t client_slow_decay_per_second = 1;
+};
+
+// A snapshot of one store.
+struct StoreInfo {
+  uint64_t id = 0;
+  std::string address;
+  std::vector<metapb::StoreLabel> labels;
+  ResolveState resolve_state = ResolveState::kUnresolved;
+  Liveness liveness = Liveness::kReachable;
+  // Bumped whenever cached uses of the store must be retired (client-go Store.epoch).
+  uint32_t epoch = 0;
+  int64_t client_slow_score = 1;
+  int64_t tikv_slow_score = 1;
+  bool slow = false;
+  // The estimated wait left now (decays with time since TiKV reported it).
+  Duration estimated_wait = Duration::zero();
+
+  // client-go IsLabelsMatch: every label in `labels` is on the store.  Never suspends.
+  bool IsLabelsMatch(const std::vector<metapb::StoreLabel>& labels) const;
+  // client-go IsStoreMatch: `stores` empty or contains the id.  Never suspends.
+  bool IsStoreMatch(const std::vector<uint64_t>& stores) const;
+  // client-go GetLabelValue.  Never suspends.
+  std::optional<std::string> GetLabelValue(std::string_view key) const;
+};
+
+class StoreCache {
+ public:
+  // Test hook: replaces the grpc.health.v1 probe (client-go setMockRequestLiveness).
+  using LivenessFunc = std::function<Liveness(const StoreInfo& store)>;
+
+  // `env` and `pd` must outlive the cache.  Never suspends.
+  StoreCache(Env& env, pd::PdClient& pd, StoreCacheOptions options = {});
+  // Closes.  May suspend.
+  ~StoreCache();
+  StoreCache(const StoreCache&) = delete;
+  StoreCache& operator=(const StoreCache&) = delete;
+
+  // The store's address, resolving it from PD (GetStore, pdRPC backoff on errors) when it was
+  // never resolved.  Returns "" for a tombstone or a store PD no longer knows (client-go
+  // getStoreAddr / initResolve).  Errors: the Backoffer's exhaustion status; kCancelled;
+  // kInvalidArgument for an empty address from PD.  May suspend.
+  absl::StatusOr<std::string> GetStoreAddress(Backoffer& bo, uint64_t store_id)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // A snapshot of the store, inserting an unresolved entry when unknown (client-go
+  // getOrInsertDefault).  Never suspends.
+  StoreInfo GetOrInsert(uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
+  // A snapshot, or nullopt when the store was never seen.  Never suspends.
+  std::optional<StoreInfo> Get(uint64_t store_id) const ABSL_LOCKS_EXCLUDED(mu_);
+  // Installs metadata PD gave elsewhere (e.g. a store list) for an unresolved store (client-go
+  // initResolveLite); a tombstone marks it so.  Never suspends.
+  void Put(const metapb::Store& store) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Retires the cached uses of the store if its epoch is still `epoch`: bumps the epoch, marks
+  // it need-check (the resolver re-reads it from PD) and slow.  Returns true when this call
+  // bumped it (client-go invalidateReplicaStore).  Never suspends.
+  bool InvalidateStore(uint64_t store_id, uint32_t epoch) ABSL_LOCKS_EXCLUDED(mu_);
+  // Resolved → need-check, and wakes the resolver (client-go markStoreNeedCheck, after
+  // StoreNotMatch or a send failure).  Never suspends.
+  void MarkNeedCheck(uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
+  // Re-reads the store from PD now (client-go reResolve).  Returns false when the store is a
+  // tombstone or gone (its epoch is bumped), true when it is valid (address and labels updated
+  // in place).  Errors: PD's status (the store keeps its state).  May suspend.
+  absl::StatusOr<bool> ReResolve(uint64_t store_id, const CancelToken* cancel)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Probes the store's liveness now (de-duplicated per address) and, when it is not reachable,
+  // records that and starts its health-check loop (client-go
+  // requestLivenessAndStartHealthCheckLoopIfNeeded).  Returns kUnknown when the store is not
+  // resolved or the probe was cancelled.  May suspend.
+  Liveness CheckLiveness(uint64_t store_id, const CancelToken* cancel) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // ServerIsBusy.estimated_wait_ms from the store (client-go updateServerLoadStats).
+  // Never suspends.
+  void UpdateServerLoadStats(uint64_t store_id, uint32_t estimated_wait_ms)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // ServerIsBusy with zero wait or a store invalidation: the store is slow now (client-go
+  // markAlreadySlow).  Never suspends.
+  void MarkAlreadySlow(uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
+  // TiKV's piggy-backed health feedback (client-go recordHealthFeedback); ignored within
+  // 100 ms of the previous change, as client-go does.  Never suspends.
+  void RecordHealthFeedback(const kvrpcpb::HealthFeedback& feedback) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Replaces the liveness probe (tests).  Never suspends.
+  void set_liveness_func(LivenessFunc f) ABSL_LOCKS_EXCLUDED(mu_);
+  // Called with the old address when a re-resolve finds the store moved or gone, so the RPC
+  // client can drop its connections.  Runs on the re-resolving fiber outside any lock and may
+  // suspend.  Never suspends itself.
+  void set_address_change_listener(std::function<void(std::string_view old_address)> f)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Health-check loops running now (tests).  Never suspends.
+  int health_check_loops() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Liveness probes sent (tests).  Never suspends.
+  int probes() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Stops the health-check and resolver fibers and waits for them.  Idempotent.  May suspend.
+  void Close() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  friend class StoreCacheTestPeer;
+  struct Entry;
+  struct ProbeState;
+
+  Entry& GetOrInsertLocked(uint64_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  StoreInfo SnapshotLocked(const Entry& e) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Applies PD's answer; returns false for a tombstone / missing store.
+  bool ApplyStoreLocked(Entry& e, const std::optional<metapb::Store>& store)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The probe of `info`'s address, shared between concurrent callers.
+  Liveness Probe(const StoreInfo& info, const CancelToken* cancel) ABSL_LOCKS_EXCLUDED(mu_);
+  void HealthCheckLoop(uint64_t store_id);
+  void ResolverLoop();
+  void StartResolverLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Env& env_;
+  pd::PdClient& pd_;
+  const StoreCacheOptions options_;
+  env::FiberGroup fibers_;
+
+  mutable absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool resolver_running_ ABSL_GUARDED_BY(mu_) = false;
+  int health_loops_ ABSL_GUARDED_BY(mu_) = 0;
+  int probes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::btree_map<uint64_t, std::unique_ptr<Entry>> stores_ ABSL_GUARDED_BY(mu_);
+  absl::btree_map<std::string, std::shared_ptr<ProbeState>> probes_in_flight_
+      ABSL_GUARDED_BY(mu_);
+  LivenessFunc liveness_func_ ABSL_GUARDED_BY(mu_);
+  std::function<void(std::string_view)> address_listener_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tikv::locate
