@@ -329,8 +329,12 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
               keys_of(rq->keys()), kWrite, RawBatchDelete)
   SIM_RAW_RPC("RawDeleteRange", RawDeleteRangeRequest, RawDeleteRangeResponse,
               one(rq->start_key()), kWrite, RawDeleteRange)
+  // A reverse scan's start_key is its exclusive upper bound and may equal the region's end,
+  // and its end_key (lower bound) may lie in an earlier region: TiKV clips the range to the
+  // region rather than refusing it, so only forward scans have a key to range-check (the epoch
+  // check still catches a stale region).
   SIM_RAW_RPC("RawScan", RawScanRequest, RawScanResponse,
-              one(rq->reverse() ? rq->end_key() : rq->start_key()), kRead, RawScan)
+              rq->reverse() ? std::vector<std::string>{} : one(rq->start_key()), kRead, RawScan)
   SIM_RAW_RPC("RawBatchScan", RawBatchScanRequest, RawBatchScanResponse, {}, kRead, RawBatchScan)
   SIM_RAW_RPC("RawGetKeyTTL", RawGetKeyTTLRequest, RawGetKeyTTLResponse, one(rq->key()), kRead,
               RawGetKeyTtl)
