@@ -1,0 +1,139 @@
+// Tests of src/locate/store_cache.cc against the scripted PD and TiKV nodes; ports what applies
+// of client-go internal/locate/region_cache_test.go store cases (TestReResolve...,
+// TestHealthCheckWithStoreReplace, TestTiKVSideSlowScore) and store_cache.go behaviour.
+
+#include "locate/store_cache.h"
+
+#include <memory>
+
+#include "gtest/gtest.h"
+#include "pd/rpc_pd_client.h"
+#include "sim/env/sim_env.h"
+#include "sim/net/sim_network.h"
+#include "tests/locate/fake_tikv.h"
+#include "tests/locate/sim_fiber.h"
+#include "tests/util/fake_pd.h"
+
+namespace tikv::locate {
+namespace {
+
+using namespace std::chrono_literals;
+using ::tikv::testing::FakePd;
+using ::tikv::testing::FakeTikvCluster;
+using ::tikv::testing::RunOnFiber;
+
+struct Fixture {
+  sim::SimEnv env{sim::SimOptions{.seed = 7}};
+  FakePd pd{env, 1};
+  FakeTikvCluster tikv{env, pd, 3};
+  std::unique_ptr<pd::RpcPdClient> client;
+  void Start() {
+    pd::PdClientOptions o;
+    o.endpoints = pd.endpoints();
+    client = *pd::RpcPdClient::Create(env, o);
+  }
+};
+
+// Ports client-go store_cache.go initResolve (region_cache_test.go TestStoreAddr...): the first
+// lookup asks PD, later ones use the cache; an unknown store resolves to "" (tombstone).
+TEST(StoreCacheTest, ResolvesFromPdOnce) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client);
+    Backoffer bo(f.env, 20000);
+    EXPECT_EQ(*stores.GetStoreAddress(bo, 2), "store-2");
+    EXPECT_EQ(stores.Get(2)->resolve_state, ResolveState::kResolved);
+    EXPECT_EQ(*stores.GetStoreAddress(bo, 9), "");
+    EXPECT_EQ(stores.Get(9)->resolve_state, ResolveState::kTombstone);
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+// Ports client-go region_cache_test.go TestReResolveStoreAddress-style behaviour: a need-check
+// store is re-read by the resolver; a new address updates it in place and notifies.
+TEST(StoreCacheTest, ReResolveUpdatesAddressAndTombstoneBumpsEpoch) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client);
+    std::vector<std::string> closed;
+    stores.set_address_change_listener([&](std::string_view a) { closed.emplace_back(a); });
+    Backoffer bo(f.env, 20000);
+    ASSERT_EQ(*stores.GetStoreAddress(bo, 1), "store-1");
+    metapb::Store moved;
+    moved.set_id(1);
+    moved.set_address("store-1b");
+    f.pd.PutStore(moved);
+    stores.MarkNeedCheck(1);
+    f.env.executor().SleepFor(f.env.clock(), 1s);
+    EXPECT_EQ(stores.Get(1)->address, "store-1b");
+    EXPECT_EQ(stores.Get(1)->resolve_state, ResolveState::kResolved);
+    EXPECT_EQ(closed, std::vector<std::string>{"store-1"});
+    const uint32_t epoch = stores.Get(1)->epoch;
+    moved.set_state(metapb::StoreState::Tombstone);
+    f.pd.PutStore(moved);
+    absl::StatusOr<bool> valid = stores.ReResolve(1, nullptr);
+    ASSERT_TRUE(valid.ok());
+    EXPECT_FALSE(*valid);
+    EXPECT_EQ(stores.Get(1)->epoch, epoch + 1);
+    EXPECT_EQ(stores.Get(1)->resolve_state, ResolveState::kTombstone);
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+// Ports client-go store_cache.go invalidateReplicaStore (CAS on the epoch) and
+// requestLivenessAndStartHealthCheckLoopIfNeeded (one loop per store, ends when reachable).
+TEST(StoreCacheTest, InvalidateAndHealthCheckLoop) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client);
+    Backoffer bo(f.env, 20000);
+    ASSERT_EQ(*stores.GetStoreAddress(bo, 3), "store-3");
+    f.env.network().SetNodeUp("store-3", false);
+    EXPECT_EQ(stores.CheckLiveness(3, nullptr), Liveness::kUnreachable);
+    EXPECT_EQ(stores.CheckLiveness(3, nullptr), Liveness::kUnreachable);
+    EXPECT_EQ(stores.health_check_loops(), 1);
+    EXPECT_TRUE(stores.InvalidateStore(3, 0));
+    EXPECT_FALSE(stores.InvalidateStore(3, 0));  // someone else already did
+    EXPECT_TRUE(stores.Get(3)->slow);
+    f.env.network().SetNodeUp("store-3", true);
+    f.env.executor().SleepFor(f.env.clock(), 3s);
+    EXPECT_EQ(stores.Get(3)->liveness, Liveness::kReachable);
+    EXPECT_EQ(stores.health_check_loops(), 0);
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+// Ports client-go region_cache_test.go TestTiKVSideSlowScore / TestStoreHealthStatus: feedback
+// at or above 80 marks the store slow; stale feedback decays; estimated wait decays with time.
+TEST(StoreCacheTest, HealthFeedbackAndEstimatedWait) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client);
+    (void)stores.GetOrInsert(1);
+    kvrpcpb::HealthFeedback fb;
+    fb.set_store_id(1);
+    fb.set_slow_score(90);
+    stores.RecordHealthFeedback(fb);
+    EXPECT_TRUE(stores.Get(1)->slow);
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 90);
+    f.env.executor().SleepFor(f.env.clock(), 75s);  // stale: 90 - 20/60 * 75 = 65
+    EXPECT_FALSE(stores.Get(1)->slow);
+    stores.UpdateServerLoadStats(1, 500);
+    f.env.executor().SleepFor(f.env.clock(), 200ms);
+    EXPECT_EQ(stores.Get(1)->estimated_wait, std::chrono::milliseconds(300));
+    f.env.executor().SleepFor(f.env.clock(), 1s);
+    EXPECT_EQ(stores.Get(1)->estimated_wait, Duration::zero());
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+}  // namespace
+}  // namespace tikv::locate
