@@ -36,19 +36,23 @@ TEST(ApiCodecTest, ParseKeyspaceId) {
 
 // Ports client-go internal/apicodec/codec_test.go TestDecodeKey.
 TEST(ApiCodecTest, SplitKeyspacePrefix) {
-  absl::StatusOr<SplitKey> k = SplitKeyspacePrefix(B({'r', 1, 2, 3, 1, 2, 3, 4}), kvrpcpb::V2);
+  // The parts are views into the input, so each input outlives its checks.
+  const std::string raw = B({'r', 1, 2, 3, 1, 2, 3, 4});
+  absl::StatusOr<SplitKey> k = SplitKeyspacePrefix(raw, kvrpcpb::V2);
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(k->prefix, B({'r', 1, 2, 3}));
   EXPECT_EQ(k->key, B({1, 2, 3, 4}));
-  k = SplitKeyspacePrefix(B({'x', 1, 2, 3, 1, 2, 3, 4}), kvrpcpb::V2);
+  const std::string txn = B({'x', 1, 2, 3, 1, 2, 3, 4});
+  k = SplitKeyspacePrefix(txn, kvrpcpb::V2);
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(k->prefix, B({'x', 1, 2, 3}));
   EXPECT_EQ(k->key, B({1, 2, 3, 4}));
-  k = SplitKeyspacePrefix(B({'t', 1, 2, 3, 1, 2, 3, 4}), kvrpcpb::V1);
+  const std::string v1 = B({'t', 1, 2, 3, 1, 2, 3, 4});
+  k = SplitKeyspacePrefix(v1, kvrpcpb::V1);
   ASSERT_TRUE(k.ok());
   EXPECT_TRUE(k->prefix.empty());
-  EXPECT_EQ(k->key, B({'t', 1, 2, 3, 1, 2, 3, 4}));
-  EXPECT_FALSE(SplitKeyspacePrefix(B({'t', 1, 2, 3, 1, 2, 3, 4}), kvrpcpb::V2).ok());
+  EXPECT_EQ(k->key, v1);
+  EXPECT_FALSE(SplitKeyspacePrefix(v1, kvrpcpb::V2).ok());
   EXPECT_FALSE(SplitKeyspacePrefix("abc", kvrpcpb::V1TTL).ok());
 }
 
