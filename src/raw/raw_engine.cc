@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "kvrpcpb.pb.h"
 #include "raw/validate.h"
+#include "util/status_macros.h"
 
 namespace tikv::raw {
 
@@ -213,31 +214,14 @@ absl::StatusOr<CasResult> RawEngine::CompareAndSwap(std::string_view key,
 absl::StatusOr<std::vector<KvPair>> RawEngine::Scan(std::string start, std::string_view end,
                                                     int limit, const RawCallOptions& o) {
   CancelToken token = CallToken(o);
-  const std::string cf = ColumnFamily(o);
   std::vector<KvPair> out;
   // Port of client-go Scan: one request per region, each asking for what is still missing,
   // continuing at the region's end key.  Each region gets a fresh Backoffer like client-go's
   // per-sendReq one.
   while (static_cast<int>(out.size()) < limit && (end.empty() || start < end)) {
-    locate::Backoffer bo = NewBackoffer(token);
-    kvrpcpb::RawScanRequest msg;
-    msg.set_start_key(start);
-    msg.set_end_key(std::string(end));
-    msg.set_limit(static_cast<uint32_t>(limit - static_cast<int>(out.size())));
-    msg.set_key_only(o.key_only);
-    msg.set_cf(cf);
-    rpc::Request req = NewRequest(rpc::CmdType::kRawScan,
-                                  std::make_unique<kvrpcpb::RawScanRequest>(std::move(msg)), false);
-    auto sent = SendReq(bo, start, req, false);
-    if (!sent.ok()) return sent.status();
-    auto body = Body<kvrpcpb::RawScanResponse>(sent->first);
-    if (!body.ok()) return body.status();
-    for (const kvrpcpb::KvPair& kv : (*body)->kvs()) {
-      if (kv.has_error()) return PairError(kv);
-      if (static_cast<int>(out.size()) >= limit) break;
-      out.push_back(KvPair{kv.key(), kv.value()});
-    }
-    start = sent->second.end_key;
+    TIKV_ASSIGN_OR_RETURN(locate::KeyLocation loc,
+                          ScanOneRegion(token, start, end, limit, /*reverse=*/false, o, &out));
+    start = loc.end_key;
     if (start.empty()) break;
   }
   return out;
@@ -247,34 +231,44 @@ absl::StatusOr<std::vector<KvPair>> RawEngine::ReverseScan(std::string start,
                                                            std::string_view end, int limit,
                                                            const RawCallOptions& o) {
   CancelToken token = CallToken(o);
-  const std::string cf = ColumnFamily(o);
   std::vector<KvPair> out;
   // Port of client-go ReverseScan: `start` is the exclusive upper bound; walk regions
   // downwards, continuing at each region's start key.
   while (static_cast<int>(out.size()) < limit && start > end) {
-    locate::Backoffer bo = NewBackoffer(token);
-    kvrpcpb::RawScanRequest msg;
-    msg.set_start_key(start);
-    msg.set_end_key(std::string(end));
-    msg.set_limit(static_cast<uint32_t>(limit - static_cast<int>(out.size())));
-    msg.set_key_only(o.key_only);
-    msg.set_cf(cf);
-    msg.set_reverse(true);
-    rpc::Request req = NewRequest(rpc::CmdType::kRawScan,
-                                  std::make_unique<kvrpcpb::RawScanRequest>(std::move(msg)), false);
-    auto sent = SendReq(bo, start, req, true);
-    if (!sent.ok()) return sent.status();
-    auto body = Body<kvrpcpb::RawScanResponse>(sent->first);
-    if (!body.ok()) return body.status();
-    for (const kvrpcpb::KvPair& kv : (*body)->kvs()) {
-      if (kv.has_error()) return PairError(kv);
-      if (static_cast<int>(out.size()) >= limit) break;
-      out.push_back(KvPair{kv.key(), kv.value()});
-    }
-    start = sent->second.start_key;
+    TIKV_ASSIGN_OR_RETURN(locate::KeyLocation loc,
+                          ScanOneRegion(token, start, end, limit, /*reverse=*/true, o, &out));
+    start = loc.start_key;
     if (start.empty()) break;
   }
   return out;
+}
+
+absl::StatusOr<locate::KeyLocation> RawEngine::ScanOneRegion(const CancelToken& token,
+                                                             const std::string& start,
+                                                             std::string_view end, int limit,
+                                                             bool reverse,
+                                                             const RawCallOptions& o,
+                                                             std::vector<KvPair>* out) {
+  locate::Backoffer bo = NewBackoffer(token);
+  kvrpcpb::RawScanRequest msg;
+  msg.set_start_key(start);
+  msg.set_end_key(std::string(end));
+  msg.set_limit(static_cast<uint32_t>(limit - static_cast<int>(out->size())));
+  msg.set_key_only(o.key_only);
+  msg.set_cf(ColumnFamily(o));
+  msg.set_reverse(reverse);
+  rpc::Request req = NewRequest(rpc::CmdType::kRawScan,
+                                std::make_unique<kvrpcpb::RawScanRequest>(std::move(msg)), false);
+  auto sent = SendReq(bo, start, req, reverse);
+  if (!sent.ok()) return sent.status();
+  auto body = Body<kvrpcpb::RawScanResponse>(sent->first);
+  if (!body.ok()) return body.status();
+  for (const kvrpcpb::KvPair& kv : (*body)->kvs()) {
+    if (kv.has_error()) return PairError(kv);
+    if (static_cast<int>(out->size()) >= limit) break;
+    out->push_back(KvPair{kv.key(), kv.value()});
+  }
+  return sent->second;
 }
 
 absl::StatusOr<RawChecksum> RawEngine::Checksum(std::string start, std::string_view end,

@@ -114,6 +114,14 @@ class RawEngine {
                                                                         std::string_view key,
                                                                         rpc::Request& request,
                                                                         bool reverse);
+  // One RawScan to the region holding `start` (for `reverse`, the region its exclusive upper
+  // bound falls in), asking for what `out` still lacks of `limit` and appending the pairs.
+  // Returns the region the scan went to, so the caller can continue past it.  May suspend.
+  absl::StatusOr<locate::KeyLocation> ScanOneRegion(const CancelToken& token,
+                                                    const std::string& start,
+                                                    std::string_view end, int limit, bool reverse,
+                                                    const RawCallOptions& o,
+                                                    std::vector<KvPair>* out);
   // Port of sendBatchReq / doBatchReq (batch get and batch delete): groups `keys` by region,
   // cuts batches, runs them in parallel; a batch that meets a region error is re-grouped.
   // Found pairs of batch get are appended to *pairs.
