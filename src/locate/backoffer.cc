@@ -13,9 +13,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "locate/string_views.h"
+#include "util/absl_view.h"
 
 namespace tikv::locate {
+
+using util::AbslView;
+using util::StdView;
 namespace {
 
 constexpr char kTerminalKindUrl[] = "type.googleapis.com/tikv.locate.TerminalBackoffKind";

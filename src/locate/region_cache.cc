@@ -5,9 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 
-#include "locate/string_views.h"
+#include "util/absl_view.h"
 
 namespace tikv::locate {
+
+using util::AbslView;
 
 RegionCache::RegionCache(Env& env, pd::PdClient& pd, RegionCacheOptions options)
     : env_(env), pd_(pd), options_(options), ttl_random_(env.NewRandom("region-cache")) {}

@@ -6,15 +6,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-#include "locate/string_views.h"
+#include "util/absl_view.h"
 #include "oracle/timestamp.h"
 #include "rpc/methods.h"
 
 namespace tikv::pd {
 namespace {
 
-using locate::AbslView;
-using locate::StdView;
+using util::AbslView;
+using util::StdView;
 
 // "http://host:port" -> "host:port": PD advertises URLs, the transport dials addresses.
 std::string AddressFromUrl(std::string_view url) {

@@ -23,10 +23,13 @@
 #include "tikv/errors.pb.h"
 
 #include "tikv/status_proto.h"
+#include "util/absl_view.h"
 #include "util/go_json.h"
 
 namespace tikv {
 namespace {
+
+using util::AbslView;
 
 constexpr char kUndeterminedUrl[] = "type.googleapis.com/tikv.errors.Undetermined";
 constexpr char kBackoffSummaryUrl[] = "type.googleapis.com/tikv.errors.BackoffSummary";
@@ -34,9 +37,6 @@ constexpr char kGcTooEarlyUrl[] = "type.googleapis.com/tikv.errors.GcTooEarly";
 constexpr char kSizeLimitUrl[] = "type.googleapis.com/tikv.errors.SizeLimit";
 constexpr char kTransportErrorUrl[] = "type.googleapis.com/tikv.errors.TransportError";
 constexpr char kLockWaitTimeoutUrl[] = "type.googleapis.com/tikv.errors.LockWaitTimeout";
-
-// Debian's Abseil does not alias std::string_view (toolchain.md P7).
-absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 void SetProtoPayload(absl::Status& s, const char* url, const google::protobuf::Message& m) {
   std::string bytes;

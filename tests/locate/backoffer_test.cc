@@ -15,7 +15,7 @@
 #include "tikv/status.h"
 
 #include "errorpb.pb.h"
-#include "locate/string_views.h"
+#include "util/absl_view.h"
 #include "sim/env/sim_env.h"
 #include "tests/locate/sim_fiber.h"
 
@@ -29,9 +29,10 @@ class BackofferTestPeer {
 
 namespace {
 
+using ::tikv::util::AbslView;
 using ::tikv::testing::RunOnFiber;
 
-absl::Status Err(std::string_view text) { return absl::UnavailableError(locate::AbslView(text)); }
+absl::Status Err(std::string_view text) { return absl::UnavailableError(AbslView(text)); }
 
 // The observable state client-go's assertCloneOrForkEqual compares.
 void ExpectSameHistory(const Backoffer& a, const Backoffer& b) {

@@ -1,5 +1,7 @@
 // Conversions between std::string_view and Debian's absl::string_view, which is a distinct type
-// in the Abseil build this project uses.  Used by locate/, oracle/ and pd/.  Immutable.
+// in the Abseil build this project uses (toolchain.md P7): the one helper engine code calls at
+// absl boundaries.  (sim/ keeps its own two-line copy: it may not include engine internals.)
+// Immutable.
 
 #pragma once
 
@@ -7,11 +9,11 @@
 
 #include "absl/strings/string_view.h"
 
-namespace tikv::locate {
+namespace tikv::util {
 
 // Never suspends.
 inline absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 // Never suspends.
 inline std::string_view StdView(absl::string_view s) { return std::string_view(s.data(), s.size()); }
 
-}  // namespace tikv::locate
+}  // namespace tikv::util
