@@ -2,6 +2,7 @@
 // (protocol.md 3.16; PD server/grpc_service.go, server/gc_service.go). Header errors travel in
 // the response; leader and cluster-id failures are gRPC statuses.
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -371,6 +372,9 @@ absl::Status SimCluster::HandlePdUnary(std::string_view method_name, const Messa
     if (auto b = pd_.DeleteGcBarrier(ScopeKeyspace(rq->keyspace_scope()), rq->barrier_id())) {
       rs->mutable_deleted_barrier_info()->set_barrier_id(rq->barrier_id());
       rs->mutable_deleted_barrier_info()->set_barrier_ts(b->ts);
+      rs->mutable_deleted_barrier_info()->set_ttl_seconds(
+          b->expire_at_ms == INT64_MAX ? INT64_MAX
+                                       : std::max<int64_t>(0, (b->expire_at_ms - now_ms) / 1000));
     }
     return absl::OkStatus();
   }

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "tikv/cancel.h"
+#include "tikv/mono_time.h"
 
 #include "keyspacepb.pb.h"
 #include "metapb.pb.h"
@@ -41,18 +42,37 @@ struct KeyRange {
   std::string end_key;
 };
 
+// One GC barrier (pdpb.GCBarrierInfo): GC of its keyspace may not pass `barrier_ts` until
+// the barrier is deleted or its TTL runs out.
+struct GcBarrierInfo {
+  std::string barrier_id;
+  uint64_t barrier_ts = 0;
+  // Time left when PD answered; Duration::max() means "never expires".
+  Duration ttl = Duration::zero();
+};
+
 // GC state of one keyspace scope (pdpb.GCState, flattened).
 struct GcState {
   uint32_t keyspace_id = 0;
   bool is_keyspace_level_gc = false;
   uint64_t txn_safe_point = 0;
   uint64_t gc_safe_point = 0;
+  // Filled only by GetGcStateWithBarriers (upstream ExcludeGCBarriers(false)).
+  std::vector<GcBarrierInfo> gc_barriers;
 };
 
 struct AdvanceTxnSafePointResult {
   uint64_t old_txn_safe_point = 0;
   uint64_t new_txn_safe_point = 0;
+  // Why the new value stopped below the target (a barrier), empty when it reached it.
   std::string blocker_description;
+  uint64_t target = 0;
+};
+
+struct AdvanceGcSafePointResult {
+  uint64_t old_gc_safe_point = 0;
+  uint64_t new_gc_safe_point = 0;
+  uint64_t target = 0;
 };
 
 // The keyspace id of cluster-wide GC state.
@@ -119,6 +139,36 @@ class PdClient {
                                                             uint64_t safe_point,
                                                             const CancelToken* cancel) = 0;
 
+  // GC state of one keyspace scope including its live barriers.  Errors as GetGcState.
+  // The default answers kUnimplemented.  May suspend.
+  virtual absl::StatusOr<GcState> GetGcStateWithBarriers(uint32_t keyspace_id,
+                                                         const CancelToken* cancel);
+  // Sets (or replaces) barrier `barrier_id` at `barrier_ts` for `ttl` (rounded up to whole
+  // seconds; Duration::max() = never expires).  Errors: kInvalidArgument for an empty id or a
+  // non-positive ttl; PD's rejections (e.g. `barrier_ts` below the txn safe point) come
+  // back as kUnknown carrying PD's message.  The default answers kUnimplemented.  May suspend.
+  virtual absl::StatusOr<GcBarrierInfo> SetGcBarrier(uint32_t keyspace_id,
+                                                     std::string_view barrier_id,
+                                                     uint64_t barrier_ts, Duration ttl,
+                                                     const CancelToken* cancel);
+  // Deletes a barrier; returns it, or nullopt when there was none.  The default answers
+  // kUnimplemented.  May suspend.
+  virtual absl::StatusOr<std::optional<GcBarrierInfo>> DeleteGcBarrier(
+      uint32_t keyspace_id, std::string_view barrier_id, const CancelToken* cancel);
+  // Moves the GC safe point towards `target` (GC controller only).  PD's rejections (`target`
+  // below the current value or above the txn safe point) come back as kUnknown with PD's
+  // message.
+  // The default answers kUnimplemented.  May suspend.
+  virtual absl::StatusOr<AdvanceGcSafePointResult> AdvanceGcSafePoint(
+      uint32_t keyspace_id, uint64_t target, const CancelToken* cancel);
+
+  // Every PD member as the current leader reports it.  The default answers kUnimplemented.
+  // May suspend.
+  virtual absl::StatusOr<std::vector<pdpb::Member>> GetAllMembers(const CancelToken* cancel);
+  // The leader's client URL as last discovered ("" when unknown or not supported).
+  // Never suspends.
+  virtual std::string GetLeaderUrl() const { return ""; }
+
   // Service modes and TSO urls.  May suspend.
   virtual absl::StatusOr<pdpb::GetClusterInfoResponse> GetClusterInfo(
       const CancelToken* cancel) = 0;
@@ -128,6 +178,25 @@ class PdClient {
   // Stops background work (TSO dispatcher, member refresh).  Idempotent.  May suspend.
   virtual void Close() = 0;
 };
+
+inline absl::StatusOr<GcState> PdClient::GetGcStateWithBarriers(uint32_t, const CancelToken*) {
+  return absl::UnimplementedError("GetGcStateWithBarriers");
+}
+inline absl::StatusOr<GcBarrierInfo> PdClient::SetGcBarrier(uint32_t, std::string_view, uint64_t,
+                                                            Duration, const CancelToken*) {
+  return absl::UnimplementedError("SetGcBarrier");
+}
+inline absl::StatusOr<std::optional<GcBarrierInfo>> PdClient::DeleteGcBarrier(
+    uint32_t, std::string_view, const CancelToken*) {
+  return absl::UnimplementedError("DeleteGcBarrier");
+}
+inline absl::StatusOr<AdvanceGcSafePointResult> PdClient::AdvanceGcSafePoint(uint32_t, uint64_t,
+                                                                             const CancelToken*) {
+  return absl::UnimplementedError("AdvanceGcSafePoint");
+}
+inline absl::StatusOr<std::vector<pdpb::Member>> PdClient::GetAllMembers(const CancelToken*) {
+  return absl::UnimplementedError("GetAllMembers");
+}
 
 // Adapts a PdClient to the oracle's TsoSource.  `pd` must outlive it.  Thread-safe.
 class PdTsoSource : public oracle::TsoSource {

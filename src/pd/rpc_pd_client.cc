@@ -6,23 +6,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-#include "util/absl_view.h"
 #include "oracle/timestamp.h"
+#include "pd/pd_convert.h"
 #include "rpc/methods.h"
+#include "util/absl_view.h"
 
 namespace tikv::pd {
 namespace {
 
 using util::AbslView;
 using util::StdView;
-
-// "http://host:port" -> "host:port": PD advertises URLs, the transport dials addresses.
-std::string AddressFromUrl(std::string_view url) {
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (url.substr(0, scheme.size()) == scheme) return std::string(url.substr(scheme.size()));
-  }
-  return std::string(url);
-}
 
 bool IsNotLeader(const absl::Status& s) {
   return absl::StrContains(s.message(), "not leader") ||
@@ -35,66 +28,60 @@ bool IsLeaderFailure(const absl::Status& s) {
          s.code() == absl::StatusCode::kDeadlineExceeded || IsNotLeader(s);
 }
 
-// Turns a PD header error into a status.  REGION_NOT_FOUND is left to the caller.
-absl::Status HeaderStatus(const pdpb::ResponseHeader& header, uint64_t cluster_id) {
-  if (cluster_id != 0 && header.cluster_id() != 0 && header.cluster_id() != cluster_id) {
-    return absl::FailedPreconditionError(absl::StrCat("mismatch cluster id, need ", cluster_id,
-                                                      " but got ", header.cluster_id()));
-  }
-  if (!header.has_error() || header.error().type() == pdpb::OK) return absl::OkStatus();
-  const std::string text =
-      absl::StrCat(pdpb::ErrorType_Name(header.error().type()), ": ", header.error().message());
-  switch (header.error().type()) {
-    case pdpb::REGION_NOT_FOUND:
-      return absl::NotFoundError(text);
-    case pdpb::NOT_BOOTSTRAPPED:
-      return absl::FailedPreconditionError(text);
-    default:
-      return absl::UnknownError(text);
-  }
-}
-
-RegionInfo FromParts(const metapb::Region& region, const metapb::Peer* leader,
-                     const google::protobuf::RepeatedPtrField<pdpb::PeerStats>& down,
-                     const google::protobuf::RepeatedPtrField<metapb::Peer>& pending,
-                     const metapb::Buckets* buckets) {
-  RegionInfo info;
-  info.meta = region;
-  // PD reports an unknown leader as an empty peer.
-  if (leader != nullptr && leader->id() != 0) info.leader = *leader;
-  for (const pdpb::PeerStats& p : down) info.down_peers.push_back(p.peer());
-  for (const metapb::Peer& p : pending) info.pending_peers.push_back(p);
-  if (buckets != nullptr) info.buckets = *buckets;
-  return info;
-}
-
-RegionInfo FromPdRegion(const pdpb::Region& r) {
-  return FromParts(r.region(), r.has_leader() ? &r.leader() : nullptr, r.down_peers(),
-                   r.pending_peers(), r.has_buckets() ? &r.buckets() : nullptr);
-}
-
 }  // namespace
 
 RpcPdClient::RpcPdClient(Env& env, PdClientOptions options)
-    : env_(env),
-      options_(std::move(options)),
-      group_(env.executor()),
-      tso_queue_(options_.tso_queue_capacity) {
+    : env_(env), options_(std::move(options)), group_(env.executor()) {
+  TsoDispatcherOptions tso;
+  tso.max_batch = options_.max_tso_batch;
+  tso.queue_capacity = options_.tso_queue_capacity;
+  tso.max_retries = options_.max_retries;
+  tso.retry_interval = options_.retry_interval;
+  tso.timeout = options_.timeout;
+  tso.max_batch_wait = options_.max_tso_batch_wait;
+  tso.rpc_concurrency = options_.tso_rpc_concurrency;
+  auto check = [this](const pdpb::ResponseHeader& h) { return HeaderStatus(h, cluster_id()); };
+  auto refresh = [this](const CancelToken* cancel) { (void)UpdateMembers(cancel); };
+  tso_ = std::make_unique<TsoDispatcher>(
+      env, tso,
+      TsoDispatcherHooks{[this] { return leader(); },
+                         [this](pdpb::RequestHeader* h) { FillHeader(h); }, check, refresh});
+  RegionQueryBatcherOptions router;
+  router.max_batch = options_.max_router_batch;
+  router.timeout = options_.timeout;
+  router_ = std::make_unique<RegionQueryBatcher>(
+      env, router,
+      RegionQueryBatcherHooks{[this] { return leader(); },
+                              [this](pdpb::RequestHeader* h) { FillHeader(h); }, check, refresh});
   absl::MutexLock lock(&mu_);
   members_ = options_.endpoints;
+  router_enabled_ = options_.enable_router_client;
 }
 
 absl::StatusOr<std::unique_ptr<RpcPdClient>> RpcPdClient::Create(Env& env,
                                                                  PdClientOptions options) {
   if (options.endpoints.empty()) return absl::InvalidArgumentError("no PD endpoints");
+  if (options.max_tso_batch_wait < Duration::zero() ||
+      options.max_tso_batch_wait > TsoDispatcher::kMaxBatchWait) {
+    return absl::InvalidArgumentError("max_tso_batch_wait must be between 0 and 10ms");
+  }
+  if (options.tso_rpc_concurrency < 1 ||
+      options.tso_rpc_concurrency > TsoDispatcher::kMaxRpcConcurrency) {
+    return absl::InvalidArgumentError("tso_rpc_concurrency must be between 1 and 32");
+  }
+  if (options.member_update_interval <= Duration::zero()) {
+    return absl::InvalidArgumentError("member_update_interval must be positive");
+  }
   std::unique_ptr<RpcPdClient> client(new RpcPdClient(env, std::move(options)));
   absl::Status s = client->UpdateMembers(nullptr);
   if (!s.ok()) {
     client->Close();
     return s;
   }
-  client->group_.Spawn(SpawnOptions{.name = "pd-tso-dispatcher"}, [c = client.get()] {
-    c->TsoLoop();
+  client->tso_->Start();
+  client->router_->Start();
+  client->group_.Spawn(SpawnOptions{.name = "pd-member-loop"}, [c = client.get()] {
+    c->MemberLoop();
   });
   return client;
 }
@@ -104,15 +91,72 @@ RpcPdClient::~RpcPdClient() { Close(); }
 void RpcPdClient::Close() {
   if (closed_) return;
   closed_ = true;
-  tso_queue_.Close();
   group_.Cancel();
-  if (tso_stream_ != nullptr) tso_stream_->Cancel();
   group_.Wait();
-  tso_stream_.reset();
-  // Fail whatever is still queued.
-  while (std::optional<std::shared_ptr<TsoWaiter>> w = tso_queue_.TryReceive()) {
-    (*w)->promise.Set(absl::CancelledError("pd client closed"));
+  tso_->Close();
+  router_->Close();
+}
+
+// Port of serviceDiscovery.updateMemberLoop(): refresh every member_update_interval, or at
+// once when asked (after errors).  Failures are left to the next round; callers that need a
+// leader refresh synchronously.
+void RpcPdClient::MemberLoop() {
+  const CancelToken& cancel = group_.cancel_token();
+  while (!cancel.IsCancelled()) {
+    const WakeReason r =
+        member_check_.Wait(env_.clock().Now() + options_.member_update_interval, &cancel);
+    if (r == WakeReason::kCancelled) return;
+    member_check_.Reset();
+    (void)UpdateMembers(&cancel);
   }
+}
+
+void RpcPdClient::ScheduleCheckMemberChanged() { member_check_.Set(); }
+
+void RpcPdClient::AddLeaderSwitchedCallback(
+    std::function<void(const std::string& leader_url)> callback) {
+  absl::MutexLock lock(&mu_);
+  leader_callbacks_.push_back(std::move(callback));
+}
+
+uint64_t RpcPdClient::member_update_count() const {
+  absl::MutexLock lock(&mu_);
+  return member_updates_;
+}
+
+std::vector<std::string> RpcPdClient::member_addresses() const {
+  absl::MutexLock lock(&mu_);
+  return members_;
+}
+
+std::string RpcPdClient::GetLeaderUrl() const {
+  absl::MutexLock lock(&mu_);
+  return leader_url_;
+}
+
+absl::Status RpcPdClient::SetMaxTsoBatchWaitInterval(Duration wait) {
+  return tso_->SetMaxBatchWait(wait);
+}
+
+absl::Status RpcPdClient::SetTsoRpcConcurrency(int concurrency) {
+  return tso_->SetRpcConcurrency(concurrency);
+}
+
+void RpcPdClient::SetEnableRouterClient(bool enable) {
+  absl::MutexLock lock(&mu_);
+  router_enabled_ = enable;
+}
+
+uint64_t RpcPdClient::tso_rpc_count() const { return tso_->stats().rpcs; }
+
+TsoDispatcher::Stats RpcPdClient::tso_stats() const { return tso_->stats(); }
+
+RegionQueryBatcher::Stats RpcPdClient::router_stats() const { return router_->stats(); }
+
+void RpcPdClient::FillHeader(pdpb::RequestHeader* header) const {
+  header->set_cluster_id(cluster_id());
+  header->set_caller_id(options_.caller_id);
+  header->set_caller_component(options_.caller_component);
 }
 
 uint64_t RpcPdClient::cluster_id() const {
@@ -125,18 +169,15 @@ std::string RpcPdClient::leader() const {
   return leader_;
 }
 
-uint64_t RpcPdClient::tso_rpc_count() const {
-  absl::MutexLock lock(&mu_);
-  return tso_rpcs_;
-}
-
 // Port of tikv/pd client/servicediscovery/service_discovery.go, updateMember(): ask each known
-// member in turn; the first answer with a leader wins and replaces the member list.
+// member in turn; a member reporting another cluster id or no leader is skipped; the first
+// good answer replaces the member list and, when the leader moved, runs the callbacks.
 absl::Status RpcPdClient::UpdateMembers(const CancelToken* cancel) {
   std::vector<std::string> candidates;
   uint64_t cluster_id;
   {
     absl::MutexLock lock(&mu_);
+    ++member_updates_;
     candidates = members_;
     for (const std::string& e : options_.endpoints) {
       if (std::find(candidates.begin(), candidates.end(), e) == candidates.end()) {
@@ -148,29 +189,56 @@ absl::Status RpcPdClient::UpdateMembers(const CancelToken* cancel) {
   absl::Status last = absl::UnavailableError("no PD member reachable");
   for (const std::string& address : candidates) {
     pdpb::GetMembersRequest req;
-    req.mutable_header()->set_cluster_id(cluster_id);
+    FillHeader(req.mutable_header());
     pdpb::GetMembersResponse resp;
     absl::Status s = env_.transport().Call(Endpoint{address}, rpc::kPdGetMembers, req, &resp,
                                            env_.clock().Now() + options_.timeout, cancel);
+    if (s.ok() && cluster_id != 0 && resp.header().cluster_id() != cluster_id) {
+      s = absl::FailedPreconditionError(absl::StrCat("cluster id does not match: ",
+                                                     resp.header().cluster_id(),
+                                                     " != ", cluster_id));
+    }
     if (s.ok()) s = HeaderStatus(resp.header(), cluster_id);
     if (s.ok() && (!resp.has_leader() || resp.leader().client_urls().empty())) {
       s = absl::UnavailableError(absl::StrCat("PD member ", address, " reports no leader"));
     }
     if (!s.ok()) {
-      if (s.code() == absl::StatusCode::kFailedPrecondition) return s;  // cluster id mismatch
-      last = s;
+      last = absl::Status(s.code(), absl::StrCat(address, ": ", s.message()));
+      if (cancel != nullptr && cancel->IsCancelled()) break;
       continue;
     }
-    absl::MutexLock lock(&mu_);
-    if (cluster_id_ == 0) cluster_id_ = resp.header().cluster_id();
-    leader_ = AddressFromUrl(resp.leader().client_urls(0));
-    members_.clear();
-    for (const pdpb::Member& m : resp.members()) {
-      if (!m.client_urls().empty()) members_.push_back(AddressFromUrl(m.client_urls(0)));
+    std::vector<std::function<void(const std::string&)>> callbacks;
+    const std::string url = resp.leader().client_urls(0);
+    {
+      absl::MutexLock lock(&mu_);
+      if (cluster_id_ == 0) cluster_id_ = resp.header().cluster_id();
+      const std::string address_of_leader = AddressFromUrl(url);
+      if (!leader_url_.empty() && leader_url_ != url) callbacks = leader_callbacks_;
+      leader_ = address_of_leader;
+      leader_url_ = url;
+      members_.clear();
+      for (const pdpb::Member& m : resp.members()) {
+        if (!m.client_urls().empty()) members_.push_back(AddressFromUrl(m.client_urls(0)));
+      }
+      // Upstream keeps its URL list sorted.
+      std::sort(members_.begin(), members_.end());
     }
+    for (auto& cb : callbacks) cb(url);
     return absl::OkStatus();
   }
   return absl::UnavailableError(absl::StrCat("update PD members: ", last.message()));
+}
+
+// Port of tikv/pd client/client.go, GetAllMembers(): the leader's member list.
+absl::StatusOr<std::vector<pdpb::Member>> RpcPdClient::GetAllMembers(const CancelToken* cancel) {
+  pdpb::GetMembersRequest req;
+  FillHeader(req.mutable_header());
+  pdpb::GetMembersResponse resp;
+  absl::Status s = CallLeader(rpc::kPdGetMembers, req, &resp, cancel);
+  if (!s.ok()) return s;
+  s = HeaderStatus(resp.header(), cluster_id());
+  if (!s.ok()) return s;
+  return std::vector<pdpb::Member>(resp.members().begin(), resp.members().end());
 }
 
 // Port of the PD client's leader-call pattern (client.go, respHandler + checkLeader): a
@@ -195,18 +263,20 @@ absl::Status RpcPdClient::CallLeader(const RpcMethod& method, google::protobuf::
                       absl::StrCat(AbslView(method.full_name), ": ", last.message()));
 }
 
-#define TIKV_PD_CALL(method, req, resp, cancel)                               \
-  do {                                                                        \
-    const uint64_t cid = cluster_id();                                        \
-    (req).mutable_header()->set_cluster_id(cid);                              \
-    (req).mutable_header()->set_caller_component(options_.caller_component); \
-    absl::Status call_status = CallLeader(method, req, &(resp), cancel);      \
-    if (!call_status.ok()) return call_status;                                \
+#define TIKV_PD_CALL(method, req, resp, cancel)                          \
+  do {                                                                   \
+    FillHeader((req).mutable_header());                                  \
+    absl::Status call_status = CallLeader(method, req, &(resp), cancel); \
+    if (!call_status.ok()) return call_status;                           \
   } while (0)
 
 absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegion(std::string_view key,
                                                                  bool need_buckets,
                                                                  const CancelToken* cancel) {
+  if (auto via_router =
+          RouterLookup(RegionQueryBatcher::Kind::kKey, key, 0, need_buckets, cancel)) {
+    return *std::move(via_router);
+  }
   pdpb::GetRegionRequest req;
   req.set_region_key(key.data(), key.size());
   req.set_need_buckets(need_buckets);
@@ -216,6 +286,10 @@ absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegion(std::string_vie
 absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetPrevRegion(std::string_view key,
                                                                      bool need_buckets,
                                                                      const CancelToken* cancel) {
+  if (auto via_router =
+          RouterLookup(RegionQueryBatcher::Kind::kPrevKey, key, 0, need_buckets, cancel)) {
+    return *std::move(via_router);
+  }
   pdpb::GetRegionRequest req;
   req.set_region_key(key.data(), key.size());
   req.set_need_buckets(need_buckets);
@@ -225,21 +299,43 @@ absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetPrevRegion(std::string
 absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegionById(uint64_t region_id,
                                                                      bool need_buckets,
                                                                      const CancelToken* cancel) {
+  if (auto via_router =
+          RouterLookup(RegionQueryBatcher::Kind::kId, "", region_id, need_buckets, cancel)) {
+    return *std::move(via_router);
+  }
   pdpb::GetRegionByIDRequest req;
   req.set_region_id(region_id);
   req.set_need_buckets(need_buckets);
   return GetRegionCommon(rpc::kPdGetRegionById, req, cancel);
 }
 
+// Port of the router client's use in client.go (GetRegion & co. with EnableRouterClient): the
+// stream serves the lookup; on any stream failure (including UNIMPLEMENTED) the caller's
+// lookup is retried through the unary RPC, which goes to the leader with CallLeader's retries.
+std::optional<absl::StatusOr<std::optional<RegionInfo>>> RpcPdClient::RouterLookup(
+    RegionQueryBatcher::Kind kind, std::string_view key, uint64_t id, bool need_buckets,
+    const CancelToken* cancel) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!router_enabled_) return std::nullopt;
+  }
+  if (router_->unsupported()) return std::nullopt;
+  absl::StatusOr<std::optional<RegionInfo>> r = router_->Lookup(kind, key, id, need_buckets, cancel);
+  if (r.ok()) return r;
+  if (r.status().code() == absl::StatusCode::kCancelled && cancel != nullptr &&
+      cancel->IsCancelled()) {
+    return r;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegionCommon(
     const RpcMethod& method, google::protobuf::Message& request, const CancelToken* cancel) {
   // Both request types put the header at field 1; set it through the concrete types.
   if (auto* r = dynamic_cast<pdpb::GetRegionRequest*>(&request)) {
-    r->mutable_header()->set_cluster_id(cluster_id());
-    r->mutable_header()->set_caller_component(options_.caller_component);
+    FillHeader(r->mutable_header());
   } else if (auto* r2 = dynamic_cast<pdpb::GetRegionByIDRequest*>(&request)) {
-    r2->mutable_header()->set_cluster_id(cluster_id());
-    r2->mutable_header()->set_caller_component(options_.caller_component);
+    FillHeader(r2->mutable_header());
   }
   pdpb::GetRegionResponse resp;
   absl::Status s = CallLeader(method, request, &resp, cancel);
@@ -248,7 +344,7 @@ absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegionCommon(
   if (s.code() == absl::StatusCode::kNotFound) return std::optional<RegionInfo>();
   if (!s.ok()) return s;
   if (!resp.has_region() || resp.region().id() == 0) return std::optional<RegionInfo>();
-  return std::optional<RegionInfo>(FromParts(resp.region(), resp.has_leader() ? &resp.leader() : nullptr,
+  return std::optional<RegionInfo>(RegionFromParts(resp.region(), resp.has_leader() ? &resp.leader() : nullptr,
                                              resp.down_peers(), resp.pending_peers(),
                                              resp.has_buckets() ? &resp.buckets() : nullptr));
 }
@@ -269,14 +365,14 @@ absl::StatusOr<std::vector<RegionInfo>> RpcPdClient::ScanRegions(std::string_vie
   if (!s.ok()) return s;
   std::vector<RegionInfo> out;
   if (resp.regions_size() > 0) {
-    for (const pdpb::Region& r : resp.regions()) out.push_back(FromPdRegion(r));
+    for (const pdpb::Region& r : resp.regions()) out.push_back(RegionFromPd(r));
     return out;
   }
   const google::protobuf::RepeatedPtrField<pdpb::PeerStats> no_down;
   const google::protobuf::RepeatedPtrField<metapb::Peer> no_pending;
   for (int i = 0; i < resp.region_metas_size(); ++i) {
     const metapb::Peer* leader = i < resp.leaders_size() ? &resp.leaders(i) : nullptr;
-    out.push_back(FromParts(resp.region_metas(i), leader, no_down, no_pending, nullptr));
+    out.push_back(RegionFromParts(resp.region_metas(i), leader, no_down, no_pending, nullptr));
   }
   return out;
 }
@@ -294,8 +390,7 @@ absl::StatusOr<std::vector<RegionInfo>> RpcPdClient::BatchScanRegions(
   }
   req.set_limit(limit);
   pdpb::BatchScanRegionsResponse resp;
-  req.mutable_header()->set_cluster_id(cluster_id());
-  req.mutable_header()->set_caller_component(options_.caller_component);
+  FillHeader(req.mutable_header());
   absl::Status s = CallLeader(rpc::kPdBatchScanRegions, req, &resp, cancel);
   if (s.code() == absl::StatusCode::kUnimplemented) {
     std::vector<RegionInfo> out;
@@ -316,7 +411,7 @@ absl::StatusOr<std::vector<RegionInfo>> RpcPdClient::BatchScanRegions(
   s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) return s;
   std::vector<RegionInfo> out;
-  for (const pdpb::Region& r : resp.regions()) out.push_back(FromPdRegion(r));
+  for (const pdpb::Region& r : resp.regions()) out.push_back(RegionFromPd(r));
   return out;
 }
 
@@ -362,31 +457,6 @@ absl::StatusOr<keyspacepb::KeyspaceMeta> RpcPdClient::LoadKeyspace(std::string_v
     return absl::NotFoundError(absl::StrCat("keyspace ", AbslView(name), " not found"));
   }
   return resp.keyspace();
-}
-
-absl::StatusOr<GcState> RpcPdClient::GetGcState(uint32_t keyspace_id, const CancelToken* cancel) {
-  pdpb::GetGCStateRequest req;
-  req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
-  pdpb::GetGCStateResponse resp;
-  TIKV_PD_CALL(rpc::kPdGetGcState, req, resp, cancel);
-  absl::Status s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
-  const pdpb::GCState& g = resp.gc_state();
-  return GcState{g.keyspace_scope().keyspace_id(), g.is_keyspace_level_gc(), g.txn_safe_point(),
-                 g.gc_safe_point()};
-}
-
-absl::StatusOr<AdvanceTxnSafePointResult> RpcPdClient::AdvanceTxnSafePoint(
-    uint32_t keyspace_id, uint64_t target, const CancelToken* cancel) {
-  pdpb::AdvanceTxnSafePointRequest req;
-  req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
-  req.set_target(target);
-  pdpb::AdvanceTxnSafePointResponse resp;
-  TIKV_PD_CALL(rpc::kPdAdvanceTxnSafePoint, req, resp, cancel);
-  absl::Status s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
-  return AdvanceTxnSafePointResult{resp.old_txn_safe_point(), resp.new_txn_safe_point(),
-                                   resp.blocker_description()};
 }
 
 absl::StatusOr<uint64_t> RpcPdClient::UpdateGcSafePoint(uint64_t safe_point,
@@ -441,17 +511,7 @@ absl::StatusOr<pdpb::GetClusterInfoResponse> RpcPdClient::GetClusterInfo(
 
 #undef TIKV_PD_CALL
 
-oracle::TsFuture RpcPdClient::GetTsAsync() {
-  auto waiter = std::make_shared<TsoWaiter>();
-  oracle::TsFuture future = waiter->promise.GetFuture();
-  std::shared_ptr<TsoWaiter> copy = waiter;
-  if (!tso_queue_.TrySend(copy)) {
-    waiter->promise.Set(tso_queue_.closed()
-                            ? absl::CancelledError("pd client closed")
-                            : absl::ResourceExhaustedError("TSO request queue is full"));
-  }
-  return future;
-}
+oracle::TsFuture RpcPdClient::GetTsAsync() { return tso_->GetTsAsync(); }
 
 absl::StatusOr<uint64_t> RpcPdClient::GetTs(const CancelToken* cancel) {
   oracle::TsFuture future = GetTsAsync();
@@ -459,79 +519,6 @@ absl::StatusOr<uint64_t> RpcPdClient::GetTs(const CancelToken* cancel) {
   if (r == WakeReason::kCancelled) return cancel->status();
   if (r == WakeReason::kTimedOut) return absl::DeadlineExceededError("get TSO timed out");
   return future.value();
-}
-
-// Port of tikv/pd client/clients/tso/dispatcher.go, handleDispatcher(): take the first waiter,
-// then everything already queued (up to the max batch), send one TsoRequest, repeat.  With one
-// request in flight at a time, each RPC carries what arrived during the previous one.
-void RpcPdClient::TsoLoop() {
-  const CancelToken& cancel = group_.cancel_token();
-  for (;;) {
-    absl::StatusOr<std::shared_ptr<TsoWaiter>> first = tso_queue_.Receive(MonoTime::Infinite(), &cancel);
-    if (!first.ok()) return;  // closed or cancelled
-    std::vector<std::shared_ptr<TsoWaiter>> batch{*std::move(first)};
-    while (static_cast<int>(batch.size()) < options_.max_tso_batch) {
-      std::optional<std::shared_ptr<TsoWaiter>> more = tso_queue_.TryReceive();
-      if (!more.has_value()) break;
-      batch.push_back(*std::move(more));
-    }
-    absl::Status s;
-    for (int attempt = 0; attempt < options_.max_retries; ++attempt) {
-      s = ProcessTsoBatch(batch);
-      if (s.ok() || cancel.IsCancelled()) break;
-      // The stream broke (leader change, partition): re-discover and reconnect.
-      if (tso_stream_ != nullptr) tso_stream_->Cancel();
-      tso_stream_.reset();
-      env_.executor().SleepFor(env_.clock(), options_.retry_interval, &cancel);
-      (void)UpdateMembers(&cancel);
-    }
-    if (!s.ok()) {
-      for (auto& w : batch) w->promise.Set(s);
-    }
-    if (cancel.IsCancelled()) return;
-  }
-}
-
-absl::Status RpcPdClient::ProcessTsoBatch(std::vector<std::shared_ptr<TsoWaiter>>& batch) {
-  if (tso_stream_ == nullptr) {
-    absl::StatusOr<std::unique_ptr<ClientStream>> stream =
-        env_.transport().OpenStream(Endpoint{leader()}, rpc::kPdTso, MonoTime::Infinite());
-    if (!stream.ok()) return stream.status();
-    tso_stream_ = *std::move(stream);
-  }
-  pdpb::TsoRequest req;
-  req.mutable_header()->set_cluster_id(cluster_id());
-  req.mutable_header()->set_caller_component(options_.caller_component);
-  req.set_count(static_cast<uint32_t>(batch.size()));
-  {
-    absl::MutexLock lock(&mu_);
-    ++tso_rpcs_;
-  }
-  if (absl::Status w = tso_stream_->Write(req); !w.ok()) return w;
-  pdpb::TsoResponse resp;
-  absl::StatusOr<bool> got = tso_stream_->Read(&resp, env_.clock().Now() + options_.timeout);
-  if (!got.ok()) return got.status();
-  if (!*got) return absl::UnavailableError("TSO stream closed by PD");
-  absl::Status h = HeaderStatus(resp.header(), cluster_id());
-  if (!h.ok()) return absl::UnavailableError(h.message());
-  if (resp.count() != batch.size()) {
-    return absl::InternalError(absl::StrCat("TSO count mismatch: asked ", batch.size(), " got ",
-                                            resp.count()));
-  }
-  // PD answers with the last timestamp of the range.
-  const int64_t physical = resp.timestamp().physical();
-  const int64_t first_logical = resp.timestamp().logical() - static_cast<int64_t>(batch.size()) + 1;
-  const uint64_t first = oracle::ComposeTs(physical, first_logical);
-  {
-    absl::MutexLock lock(&mu_);
-    // Port of the PD client's checkMonotonicity(): a regression is a PD bug.
-    if (first <= last_ts_) {
-      return absl::InternalError(absl::StrCat("TSO fallback: ", first, " <= ", last_ts_));
-    }
-    last_ts_ = first + batch.size() - 1;
-  }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.Set(first + i);
-  return absl::OkStatus();
 }
 
 }  // namespace tikv::pd

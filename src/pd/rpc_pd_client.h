@@ -1,9 +1,10 @@
 // RpcPdClient: the PdClient over tikv::Transport.  It discovers the PD members and their
-// leader (GetMembers), stamps the cluster id into every request header and checks it in every
-// answer, retries leader-only calls on another member after "not leader" or an unreachable
-// leader, and batches concurrent timestamp requests on one TSO stream: everything queued
-// while the previous TsoRequest was in flight goes out as one request with count = N, and PD's
-// contiguous range is split back among the waiters.  Port of tikv/pd client/client.go,
+// leader (GetMembers) at start, every member_update_interval in a background fiber and after
+// errors; stamps the cluster id and caller into every request header and checks the cluster
+// id in every answer; retries leader-only calls on another member after "not leader" or an
+// unreachable leader; batches concurrent timestamp requests on one TSO stream
+// (pd/tso_dispatcher.h); and, when enabled, batches region lookups on the QueryRegion stream
+// (pd/region_query_batcher.h).  Port of tikv/pd client/client.go,
 // servicediscovery/service_discovery.go, clients/tso/{dispatcher,stream}.go,
 // clients/router/client.go, clients/gc and keyspace_client.go.
 //
@@ -12,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,11 +26,11 @@
 #include "absl/synchronization/mutex.h"
 #include "tikv/env.h"
 
-#include "env/channel.h"
+#include "env/event.h"
 #include "env/fiber_group.h"
-#include "env/future.h"
-#include "env/mutex.h"
 #include "pd/pd_client.h"
+#include "pd/region_query_batcher.h"
+#include "pd/tso_dispatcher.h"
 
 namespace tikv::pd {
 
@@ -41,11 +43,24 @@ struct PdClientOptions {
   int max_retries = 10;
   // Pause between attempts after a leader failure.
   Duration retry_interval = std::chrono::milliseconds(100);
+  // Period of the background member refresh (PD client MemberUpdateInterval).
+  Duration member_update_interval = std::chrono::minutes(1);
   // Largest number of timestamps in one TsoRequest (PD client maxTSOBatchSize).
   int max_tso_batch = 10000;
   // Capacity of the TSO request queue (2 x max batch in the PD client).
   size_t tso_queue_capacity = 20000;
-  // Caller component stamped into request headers.
+  // Initial MaxTSOBatchWaitInterval (0..10ms); see SetMaxTsoBatchWaitInterval.
+  Duration max_tso_batch_wait = Duration::zero();
+  // Initial TSOClientRPCConcurrency (1..32); see SetTsoRpcConcurrency.
+  int tso_rpc_concurrency = 1;
+  // Serve GetRegion / GetPrevRegion / GetRegionById over the batched QueryRegion stream
+  // (EnableRouterClient; off by default as in client-go).  See SetEnableRouterClient.
+  bool enable_router_client = false;
+  // Largest number of lookups folded into one QueryRegionRequest.
+  int max_router_batch = 10000;
+  // Caller identification stamped into every request header (PD client pkg/caller): the
+  // process (caller_id) and the component within it (caller_component).
+  std::string caller_id = "tikv-client-cpp";
   std::string caller_component = "tikv-client-cpp";
 };
 
@@ -89,46 +104,90 @@ class RpcPdClient : public PdClient {
                                                     int64_t ttl_seconds, uint64_t safe_point,
                                                     const CancelToken* cancel) override;
   absl::StatusOr<pdpb::GetClusterInfoResponse> GetClusterInfo(const CancelToken* cancel) override;
+  absl::StatusOr<GcState> GetGcStateWithBarriers(uint32_t keyspace_id,
+                                                 const CancelToken* cancel) override;
+  absl::StatusOr<GcBarrierInfo> SetGcBarrier(uint32_t keyspace_id, std::string_view barrier_id,
+                                             uint64_t barrier_ts, Duration ttl,
+                                             const CancelToken* cancel) override;
+  absl::StatusOr<std::optional<GcBarrierInfo>> DeleteGcBarrier(uint32_t keyspace_id,
+                                                               std::string_view barrier_id,
+                                                               const CancelToken* cancel) override;
+  absl::StatusOr<AdvanceGcSafePointResult> AdvanceGcSafePoint(uint32_t keyspace_id,
+                                                              uint64_t target,
+                                                              const CancelToken* cancel) override;
+  absl::StatusOr<std::vector<pdpb::Member>> GetAllMembers(const CancelToken* cancel) override;
+  std::string GetLeaderUrl() const override ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t cluster_id() const override ABSL_LOCKS_EXCLUDED(mu_);
   void Close() override;
 
-  // The current leader's address.  Never suspends.
+  // The current leader's address ("host:port", the URL without its scheme).  Never suspends.
   std::string leader() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Re-reads the members from any reachable member.  May suspend.
+  // Every member address last discovered, sorted.  Never suspends.
+  std::vector<std::string> member_addresses() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Re-reads the members from the first reachable member whose cluster id matches (members
+  // reporting another cluster id are skipped, as upstream).  Runs the leader-switched
+  // callbacks when the leader changed.  Errors: kUnavailable when no member answered with a
+  // leader (the last failure in the message).  May suspend.
   absl::Status UpdateMembers(const CancelToken* cancel) ABSL_LOCKS_EXCLUDED(mu_);
+  // Asks the background member loop to refresh now (upstream ScheduleCheckMemberChanged).
+  // Never suspends.
+  void ScheduleCheckMemberChanged();
+  // Registers `callback`, run with the new leader URL on the fiber that noticed the switch
+  // (upstream AddLeaderSwitchedCallback).  It must not call back into UpdateMembers.
+  // Never suspends.
+  void AddLeaderSwitchedCallback(std::function<void(const std::string& leader_url)> callback)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // How many member refreshes ran (loop, errors or explicit).  Never suspends.
+  uint64_t member_update_count() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Dynamic options (upstream UpdateOption).  MaxTSOBatchWaitInterval: kInvalidArgument
+  // outside [0, 10ms].  TSOClientRPCConcurrency: kInvalidArgument outside [1, 32].  Both take
+  // effect from the next TSO batch.  Never suspend.
+  absl::Status SetMaxTsoBatchWaitInterval(Duration wait);
+  absl::Status SetTsoRpcConcurrency(int concurrency);
+  // EnableRouterClient: region lookups go over the QueryRegion stream.  Never suspends.
+  void SetEnableRouterClient(bool enable);
+
   // How many TsoRequests were sent (each carries a batch).  Never suspends.
-  uint64_t tso_rpc_count() const ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t tso_rpc_count() const;
+  // TSO dispatcher counters (RPCs, most in flight at once, stream failures).  Never suspends.
+  TsoDispatcher::Stats tso_stats() const;
+  // Router stream counters.  Never suspends.
+  RegionQueryBatcher::Stats router_stats() const;
 
  private:
-  struct TsoWaiter {
-    env::Promise<absl::StatusOr<uint64_t>> promise;
-  };
-
   RpcPdClient(Env& env, PdClientOptions options);
 
+  void FillHeader(pdpb::RequestHeader* header) const ABSL_LOCKS_EXCLUDED(mu_);
   // Sends a leader-only unary call with the header filled in, retrying on other members.
   absl::Status CallLeader(const RpcMethod& method, google::protobuf::Message& request,
                           google::protobuf::Message* response, const CancelToken* cancel);
-  void TsoLoop();
-  // Sends one batch and hands out the timestamps; false when the stream failed.
-  absl::Status ProcessTsoBatch(std::vector<std::shared_ptr<TsoWaiter>>& batch);
+  void MemberLoop();
   absl::StatusOr<std::optional<RegionInfo>> GetRegionCommon(const RpcMethod& method,
                                                             google::protobuf::Message& request,
                                                             const CancelToken* cancel);
+  // A lookup over the router stream; nullopt when the stream is off or unusable (the caller
+  // then uses the unary RPC).
+  std::optional<absl::StatusOr<std::optional<RegionInfo>>> RouterLookup(
+      RegionQueryBatcher::Kind kind, std::string_view key, uint64_t id, bool need_buckets,
+      const CancelToken* cancel);
 
   Env& env_;
   const PdClientOptions options_;
   env::FiberGroup group_;
-  env::Channel<std::shared_ptr<TsoWaiter>> tso_queue_;
+  env::Event member_check_;  // set to make the member loop refresh now
+  std::unique_ptr<TsoDispatcher> tso_;
+  std::unique_ptr<RegionQueryBatcher> router_;
   bool closed_ = false;
-  std::unique_ptr<ClientStream> tso_stream_;  // owned by the TSO dispatcher fiber
 
   mutable absl::Mutex mu_;
   uint64_t cluster_id_ ABSL_GUARDED_BY(mu_) = 0;
   std::string leader_ ABSL_GUARDED_BY(mu_);
+  std::string leader_url_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> members_ ABSL_GUARDED_BY(mu_);
-  uint64_t tso_rpcs_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t last_ts_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::function<void(const std::string&)>> leader_callbacks_ ABSL_GUARDED_BY(mu_);
+  uint64_t member_updates_ ABSL_GUARDED_BY(mu_) = 0;
+  bool router_enabled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace tikv::pd

@@ -229,6 +229,45 @@ TEST(RpcPdClientTest, StoresKeyspacesGcAndMisc) {
   });
 }
 
+// Ports the no-retry rule of client-go tikv/kv.go getAllTSOKeyspaceGroupMinTSWithRetry(): an
+// UNIMPLEMENTED GetMinTS answer comes back at once, after exactly one call and no back-off.
+TEST(RpcPdClientTest, GetMinTsUnimplementedIsNotRetried) {
+  sim::SimEnv env;
+  FakePd pd(env, 1);
+  pd.min_ts_unimplemented = true;
+  RunOnFiber(env, [&] {
+    auto c = MakeClient(env, pd);
+    const MonoTime start = env.clock().Now();
+    absl::StatusOr<uint64_t> ts = c->GetMinTs(nullptr);
+    EXPECT_EQ(ts.status().code(), absl::StatusCode::kUnimplemented);
+    EXPECT_EQ(pd.min_ts_calls, 1);
+    EXPECT_LT(env.clock().Now() - start, std::chrono::milliseconds(50));  // no retry pause
+    c->Close();
+  });
+}
+
+// PD-03: every request carries the caller identification and the cluster id.
+TEST(RpcPdClientTest, RequestsCarryCallerIdentification) {
+  sim::SimEnv env;
+  FakePd pd(env, 1, 42);
+  pd.SplitAt({"m"}, {1});
+  RunOnFiber(env, [&] {
+    PdClientOptions options;
+    options.endpoints = pd.endpoints();
+    options.caller_id = "my-binary";
+    options.caller_component = "RegionCache";
+    auto c = *RpcPdClient::Create(env, options);
+    ASSERT_TRUE(c->GetRegion("a", false, nullptr).ok());
+    EXPECT_EQ(pd.last_header.cluster_id(), 42u);
+    EXPECT_EQ(pd.last_header.caller_id(), "my-binary");
+    EXPECT_EQ(pd.last_header.caller_component(), "RegionCache");
+    pd.last_header.Clear();
+    ASSERT_TRUE(c->GetTs(nullptr).ok());
+    EXPECT_EQ(pd.last_header.caller_component(), "RegionCache");
+    c->Close();
+  });
+}
+
 TEST(RpcPdClientTest, PdOracleOverThePdClient) {
   sim::SimEnv env;
   FakePd pd(env, 1);

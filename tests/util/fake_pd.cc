@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+#include <functional>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -78,6 +80,24 @@ void FakePd::SplitAt(const std::vector<std::string>& splits, const std::vector<u
 
 void FakePd::PutStore(const metapb::Store& store) { stores_[store.id()] = store; }
 
+void FakePd::SetMemberClusterId(int index, uint64_t cluster_id) {
+  member_cluster_ids_[index] = cluster_id;
+}
+
+const FakePd::RegionRec* FakePd::FindPrev(const std::string& key) const {
+  const RegionRec* cur = FindByKey(key);
+  if (cur == nullptr || cur->region.start_key().empty()) return nullptr;
+  auto it = regions_.find(cur->region.start_key());
+  return it == regions_.begin() ? nullptr : &std::prev(it)->second;
+}
+
+const FakePd::RegionRec* FakePd::FindById(uint64_t id) const {
+  for (const auto& [k, rec] : regions_) {
+    if (rec.region.id() == id) return &rec;
+  }
+  return nullptr;
+}
+
 const FakePd::RegionRec* FakePd::FindByKey(const std::string& key) const {
   auto it = regions_.upper_bound(key);
   if (it == regions_.begin()) return nullptr;
@@ -93,9 +113,11 @@ void FakePd::Register(int index) {
       return handler(in, out);
     };
   };
-  node->RegisterUnary("/pdpb.PD/GetMembers", [this](const std::string&, std::string* out) {
+  node->RegisterUnary("/pdpb.PD/GetMembers", [this, index](const std::string&, std::string* out) {
+    ++get_members_calls;
     pdpb::GetMembersResponse resp;
-    FillHeader(resp, cluster_id_);
+    auto foreign = member_cluster_ids_.find(index);
+    FillHeader(resp, foreign == member_cluster_ids_.end() ? cluster_id_ : foreign->second);
     for (int i = 0; i < members_; ++i) {
       pdpb::Member* m = resp.add_members();
       m->set_name(Name(i));
@@ -120,6 +142,7 @@ void FakePd::Register(int index) {
       pdpb::TsoRequest req;
       req.ParseFromString(msg);
       ++tso_requests;
+      last_header = req.header();
       const int64_t now_ms = env_.clock().WallMillis();
       if (now_ms > last_physical_) {
         last_physical_ = now_ms;
@@ -153,26 +176,21 @@ void FakePd::Register(int index) {
     pdpb::GetRegionRequest req;
     req.ParseFromString(in);
     ++get_region_calls;
+    ++region_lookup_calls;
+    last_header = req.header();
     return region_reply(FindByKey(req.region_key()), out);
   }));
   node->RegisterUnary("/pdpb.PD/GetPrevRegion", leader_only([this, region_reply](const std::string& in, std::string* out) {
     pdpb::GetRegionRequest req;
     req.ParseFromString(in);
-    const RegionRec* cur = FindByKey(req.region_key());
-    const RegionRec* prev = nullptr;
-    if (cur != nullptr && !cur->region.start_key().empty()) {
-      auto it = regions_.find(cur->region.start_key());
-      if (it != regions_.begin()) prev = &std::prev(it)->second;
-    }
-    return region_reply(prev, out);
+    ++region_lookup_calls;
+    return region_reply(FindPrev(req.region_key()), out);
   }));
   node->RegisterUnary("/pdpb.PD/GetRegionByID", leader_only([this, region_reply](const std::string& in, std::string* out) {
     pdpb::GetRegionByIDRequest req;
     req.ParseFromString(in);
-    for (const auto& [k, rec] : regions_) {
-      if (rec.region.id() == req.region_id()) return region_reply(&rec, out);
-    }
-    return region_reply(nullptr, out);
+    ++region_lookup_calls;
+    return region_reply(FindById(req.region_id()), out);
   }));
   auto to_pd_region = [](const RegionRec& rec, pdpb::Region* out) {
     *out->mutable_region() = rec.region;
@@ -261,54 +279,14 @@ void FakePd::Register(int index) {
     *out = resp.SerializeAsString();
     return absl::OkStatus();
   }));
-  node->RegisterUnary("/pdpb.PD/GetGCState", leader_only([this](const std::string& in, std::string* out) {
-    pdpb::GetGCStateRequest req;
+  RegisterGc(*node, index);
+  RegisterQueryRegion(*node, index);
+  node->RegisterUnary("/pdpb.PD/GetMinTS", leader_only([this](const std::string& in, std::string* out) {
+    pdpb::GetMinTSRequest req;
     req.ParseFromString(in);
-    pdpb::GetGCStateResponse resp;
-    FillHeader(resp, cluster_id_);
-    *resp.mutable_gc_state()->mutable_keyspace_scope() = req.keyspace_scope();
-    resp.mutable_gc_state()->set_txn_safe_point(txn_safe_point);
-    resp.mutable_gc_state()->set_gc_safe_point(gc_safe_point);
-    *out = resp.SerializeAsString();
-    return absl::OkStatus();
-  }));
-  node->RegisterUnary("/pdpb.PD/AdvanceTxnSafePoint", leader_only([this](const std::string& in, std::string* out) {
-    pdpb::AdvanceTxnSafePointRequest req;
-    req.ParseFromString(in);
-    pdpb::AdvanceTxnSafePointResponse resp;
-    FillHeader(resp, cluster_id_);
-    if (req.target() < txn_safe_point) {
-      resp.mutable_header()->mutable_error()->set_type(pdpb::UNKNOWN);
-      resp.mutable_header()->mutable_error()->set_message("txn safe point cannot go back");
-    } else {
-      resp.set_old_txn_safe_point(txn_safe_point);
-      txn_safe_point = req.target();
-      resp.set_new_txn_safe_point(txn_safe_point);
-    }
-    *out = resp.SerializeAsString();
-    return absl::OkStatus();
-  }));
-  node->RegisterUnary("/pdpb.PD/UpdateGCSafePoint", leader_only([this](const std::string& in, std::string* out) {
-    pdpb::UpdateGCSafePointRequest req;
-    req.ParseFromString(in);
-    pdpb::UpdateGCSafePointResponse resp;
-    FillHeader(resp, cluster_id_);
-    gc_safe_point = std::max(gc_safe_point, req.safe_point());
-    resp.set_new_safe_point(gc_safe_point);
-    *out = resp.SerializeAsString();
-    return absl::OkStatus();
-  }));
-  node->RegisterUnary("/pdpb.PD/UpdateServiceGCSafePoint", leader_only([this](const std::string& in, std::string* out) {
-    pdpb::UpdateServiceGCSafePointRequest req;
-    req.ParseFromString(in);
-    pdpb::UpdateServiceGCSafePointResponse resp;
-    FillHeader(resp, cluster_id_);
-    resp.set_service_id(req.service_id());
-    resp.set_min_safe_point(std::max(gc_safe_point, req.safe_point()));
-    *out = resp.SerializeAsString();
-    return absl::OkStatus();
-  }));
-  node->RegisterUnary("/pdpb.PD/GetMinTS", leader_only([this](const std::string&, std::string* out) {
+    ++min_ts_calls;
+    last_header = req.header();
+    if (min_ts_unimplemented) return absl::UnimplementedError("unknown method GetMinTS");
     pdpb::GetMinTSResponse resp;
     FillHeader(resp, cluster_id_);
     resp.mutable_timestamp()->set_physical(last_physical_);
@@ -323,6 +301,163 @@ void FakePd::Register(int index) {
     *out = resp.SerializeAsString();
     return absl::OkStatus();
   }));
+}
+
+namespace {
+
+// GC handlers and the QueryRegion stream share PD's server semantics with sim::PdModel.
+template <typename Resp>
+void HeaderError(Resp& resp, const absl::Status& s) {
+  resp.mutable_header()->mutable_error()->set_type(pdpb::UNKNOWN);
+  resp.mutable_header()->mutable_error()->set_message(std::string(s.message()));
+}
+
+uint32_t Scope(const pdpb::KeyspaceScope& scope) {
+  return scope.has_keyspace_id() ? scope.keyspace_id() : sim::kNullKeyspaceId;
+}
+
+// Registers a leader-only unary handler parsing Req and answering Resp.
+template <typename Req, typename Resp, typename Fn>
+void Unary(sim::SimNode& node, const char* method, std::function<bool()> is_leader,
+           uint64_t cluster_id, Fn fn) {
+  node.RegisterUnary(method, [is_leader, cluster_id, fn](const std::string& in,
+                                                         std::string* out) -> absl::Status {
+    if (!is_leader()) return absl::UnavailableError("not leader");
+    Req req;
+    if (!req.ParseFromString(in)) return absl::InvalidArgumentError("cannot parse request");
+    Resp resp;
+    resp.mutable_header()->set_cluster_id(cluster_id);
+    fn(req, resp);
+    *out = resp.SerializeAsString();
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
+
+void FakePd::RegisterGc(sim::SimNode& node, int index) {
+  std::function<bool()> leader = [this, index] { return IsLeader(index); };
+  auto now = [this] { return env_.clock().WallMillis(); };
+  Unary<pdpb::GetGCStateRequest, pdpb::GetGCStateResponse>(
+      node, "/pdpb.PD/GetGCState", leader, cluster_id_, [this, now](const auto& req, auto& resp) {
+        const uint32_t ks = Scope(req.keyspace_scope());
+        pdpb::GCState* out = resp.mutable_gc_state();
+        *out->mutable_keyspace_scope() = req.keyspace_scope();
+        out->set_is_keyspace_level_gc(ks != sim::kNullKeyspaceId);
+        const sim::GcState& st = gc_.MutableGcState(ks);
+        out->set_txn_safe_point(st.txn_safe_point);
+        out->set_gc_safe_point(st.gc_safe_point);
+        if (req.exclude_gc_barriers()) return;
+        const int64_t now_ms = now();
+        for (const auto& [id, b] : st.barriers) {
+          if (b.expire_at_ms != INT64_MAX && b.expire_at_ms <= now_ms) continue;
+          pdpb::GCBarrierInfo* info = out->add_gc_barriers();
+          info->set_barrier_id(id);
+          info->set_barrier_ts(b.ts);
+          // Remaining whole seconds, rounded up, as PD reports them.
+          info->set_ttl_seconds(b.expire_at_ms == INT64_MAX
+                                    ? INT64_MAX
+                                    : (b.expire_at_ms - now_ms + 999) / 1000);
+        }
+      });
+  Unary<pdpb::AdvanceTxnSafePointRequest, pdpb::AdvanceTxnSafePointResponse>(
+      node, "/pdpb.PD/AdvanceTxnSafePoint", leader, cluster_id_,
+      [this, now](const auto& req, auto& resp) {
+        auto v = gc_.AdvanceTxnSafePoint(Scope(req.keyspace_scope()), req.target(), now());
+        if (!v.ok()) return HeaderError(resp, v.status());
+        resp.set_old_txn_safe_point(std::get<0>(*v));
+        resp.set_new_txn_safe_point(std::get<1>(*v));
+        resp.set_blocker_description(std::get<2>(*v));
+      });
+  Unary<pdpb::AdvanceGCSafePointRequest, pdpb::AdvanceGCSafePointResponse>(
+      node, "/pdpb.PD/AdvanceGCSafePoint", leader, cluster_id_, [this](const auto& req, auto& resp) {
+        auto v = gc_.AdvanceGcSafePoint(Scope(req.keyspace_scope()), req.target());
+        if (!v.ok()) return HeaderError(resp, v.status());
+        resp.set_old_gc_safe_point(v->first);
+        resp.set_new_gc_safe_point(v->second);
+      });
+  Unary<pdpb::SetGCBarrierRequest, pdpb::SetGCBarrierResponse>(
+      node, "/pdpb.PD/SetGCBarrier", leader, cluster_id_, [this, now](const auto& req, auto& resp) {
+        absl::Status s = gc_.SetGcBarrier(Scope(req.keyspace_scope()), req.barrier_id(),
+                                          req.barrier_ts(), req.ttl_seconds(), now());
+        if (!s.ok()) return HeaderError(resp, s);
+        resp.mutable_new_barrier_info()->set_barrier_id(req.barrier_id());
+        resp.mutable_new_barrier_info()->set_barrier_ts(req.barrier_ts());
+        resp.mutable_new_barrier_info()->set_ttl_seconds(req.ttl_seconds());
+      });
+  Unary<pdpb::DeleteGCBarrierRequest, pdpb::DeleteGCBarrierResponse>(
+      node, "/pdpb.PD/DeleteGCBarrier", leader, cluster_id_, [this, now](const auto& req, auto& resp) {
+        if (auto b = gc_.DeleteGcBarrier(Scope(req.keyspace_scope()), req.barrier_id())) {
+          resp.mutable_deleted_barrier_info()->set_barrier_id(req.barrier_id());
+          resp.mutable_deleted_barrier_info()->set_barrier_ts(b->ts);
+          resp.mutable_deleted_barrier_info()->set_ttl_seconds(
+              b->expire_at_ms == INT64_MAX ? INT64_MAX
+                                           : std::max<int64_t>(0, (b->expire_at_ms - now()) / 1000));
+        }
+      });
+  Unary<pdpb::UpdateGCSafePointRequest, pdpb::UpdateGCSafePointResponse>(
+      node, "/pdpb.PD/UpdateGCSafePoint", leader, cluster_id_, [this](const auto& req, auto& resp) {
+        auto v = gc_.UpdateGcSafePoint(req.safe_point());
+        if (!v.ok()) return HeaderError(resp, v.status());
+        resp.set_new_safe_point(*v);
+      });
+  Unary<pdpb::UpdateServiceGCSafePointRequest, pdpb::UpdateServiceGCSafePointResponse>(
+      node, "/pdpb.PD/UpdateServiceGCSafePoint", leader, cluster_id_,
+      [this, now](const auto& req, auto& resp) {
+        auto v = gc_.UpdateServiceSafePoint(req.service_id(), req.ttl(), req.safe_point(), now());
+        if (!v.ok()) return HeaderError(resp, v.status());
+        resp.set_service_id(req.service_id());
+        resp.set_ttl(req.ttl());
+        resp.set_min_safe_point(*v);
+      });
+}
+
+void FakePd::RegisterQueryRegion(sim::SimNode& node, int index) {
+  node.RegisterStream("/pdpb.PD/QueryRegion", [this, index](std::shared_ptr<sim::ServerStream> stream) {
+    sim::StreamCallbacks cb;
+    if (query_region_unimplemented) {
+      stream->Finish(absl::UnimplementedError("unknown method QueryRegion"));
+      return cb;
+    }
+    if (!IsLeader(index)) {
+      stream->Finish(absl::UnavailableError("not leader"));
+      return cb;
+    }
+    std::weak_ptr<sim::ServerStream> weak = stream;
+    cb.on_message = [this, index, weak](const std::string& msg) {
+      std::shared_ptr<sim::ServerStream> s = weak.lock();
+      if (s == nullptr) return;
+      if (!IsLeader(index)) {
+        s->Finish(absl::UnavailableError("not leader"));
+        return;
+      }
+      pdpb::QueryRegionRequest req;
+      req.ParseFromString(msg);
+      ++query_region_messages;
+      query_region_lookups += req.keys_size() + req.prev_keys_size() + req.ids_size();
+      last_header = req.header();
+      pdpb::QueryRegionResponse resp;
+      resp.mutable_header()->set_cluster_id(cluster_id_);
+      auto add = [&](const RegionRec* rec) -> uint64_t {
+        if (rec == nullptr) return 0;
+        pdpb::RegionResponse& out = (*resp.mutable_regions_by_id())[rec->region.id()];
+        *out.mutable_region() = rec->region;
+        for (const metapb::Peer& p : rec->region.peers()) {
+          if (p.store_id() == rec->leader_store) *out.mutable_leader() = p;
+        }
+        return rec->region.id();
+      };
+      for (const std::string& k : req.keys()) resp.add_key_id_map(add(FindByKey(k)));
+      for (const std::string& k : req.prev_keys()) resp.add_prev_key_id_map(add(FindPrev(k)));
+      for (uint64_t id : req.ids()) add(FindById(id));
+      s->Send(resp.SerializeAsString());
+    };
+    cb.on_half_close = [weak] {
+      if (std::shared_ptr<sim::ServerStream> s = weak.lock()) s->Finish(absl::OkStatus());
+    };
+    cb.on_reset = [](const absl::Status&) {};
+    return cb;
+  });
 }
 
 }  // namespace tikv::testing
