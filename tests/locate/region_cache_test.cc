@@ -71,7 +71,7 @@ TEST(RegionCacheTest, LocateKeyLoadsOnceThenHits) {
   });
 }
 
-TEST(RegionCacheTest, EntriesExpireAfterTtl) {
+TEST(RegionCacheTest, EntriesExpireAfterIdleTtl) {
   Fixture f;
   f.pd.SplitAt({}, {1});
   RunOnFiber(f.env, [&] {
@@ -84,7 +84,12 @@ TEST(RegionCacheTest, EntriesExpireAfterTtl) {
     f.env.executor().SleepFor(f.env.clock(), std::chrono::seconds(5));
     ASSERT_TRUE(cache.LocateKey(bo, "a").ok());
     EXPECT_EQ(f.pd.get_region_calls, calls);
+    // The access at 5 s extended the TTL (REG-08): 12 s is still a hit.
     f.env.executor().SleepFor(f.env.clock(), std::chrono::seconds(7));
+    ASSERT_TRUE(cache.LocateKey(bo, "a").ok());
+    EXPECT_EQ(f.pd.get_region_calls, calls);
+    // Idle for longer than TTL + jitter: reloaded.
+    f.env.executor().SleepFor(f.env.clock(), std::chrono::seconds(12));
     ASSERT_TRUE(cache.LocateKey(bo, "a").ok());
     EXPECT_EQ(f.pd.get_region_calls, calls + 1);
     f.client->Close();
