@@ -46,6 +46,7 @@ RegionRequestSender::RegionRequestSender(Env& env, RegionCache& cache, StoreCach
       random_(env.NewRandom("replica-selector")) {}
 
 uint64_t RegionRequestSender::RandomBelow(uint64_t n) {
+  if (options_.random) return options_.random(n);
   absl::MutexLock lock(&mu_);
   return random_->Uniform(n);
 }
@@ -107,7 +108,13 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
     const MonoTime start = env_.clock().Now();
     absl::StatusOr<rpc::Response> response =
         client_.SendRequest(target.address, request, deadline, &bo.cancel_token());
-    selector->RecordAttemptedTime(env_.clock().Now() - start);
+    const Duration rpc_time = env_.clock().Now() - start;
+    selector->RecordAttemptedTime(rpc_time);
+    // client-go feeds the client-side slow score from external prefer-leader requests only.
+    if (request.replica_read_type() == rpc::ReplicaReadType::kPreferLeader &&
+        !absl::StartsWith(request.context().request_source(), "internal")) {
+      stores_.RecordRpcLatency(target.store_id, rpc_time);
+    }
     ++st.attempts;
     st.last_address = target.address;
     st.last_store_id = target.store_id;

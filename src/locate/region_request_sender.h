@@ -37,6 +37,12 @@ struct SenderOptions {
   int max_replica_attempts = 10;
   // Written into every request's Context.cluster_id (0 = leave it).
   uint64_t cluster_id = 0;
+  // Tie break among equally scored replicas; null = the Env's "replica-selector" stream.
+  // Tests pin it (client-go tests replace randIntn).  Must not suspend.
+  ReplicaSelector::RandomFn random;
+  // When the leader's store is unreachable, send leader requests through a reachable follower
+  // with the tikv-forwarded-host metadata (client-go config EnableForwarding, default off).
+  bool enable_forwarding = false;
 };
 
 // What SendReq did besides answering: for metrics and tests.

@@ -282,6 +282,18 @@ absl::StatusOr<std::optional<RpcTarget>> ReplicaSelector::Next(Backoffer& bo,
   } else if (!Refresh()) {
     return std::nullopt;
   }
+  if (!stores_resolved_) {
+    // client-go resolves a region's stores when it loads the region, so labels are known
+    // before the first choice; this cache keeps regions and stores apart, so resolve here.
+    for (const Replica& r : replicas_) {
+      if (stores_.GetOrInsert(r.peer.store_id()).resolve_state != ResolveState::kUnresolved) {
+        continue;
+      }
+      absl::StatusOr<std::string> address = stores_.GetStoreAddress(bo, r.peer.store_id());
+      if (!address.ok()) return address.status();
+    }
+    stores_resolved_ = true;
+  }
   ++attempts_;
   target_ = -1;
   if (replica_read_type_ == rpc::ReplicaReadType::kLeader) {
@@ -401,18 +413,20 @@ absl::StatusOr<bool> ReplicaSelector::OnServerIsBusy(Backoffer& bo, const RpcTar
   absl::Status error = absl::UnavailableError(absl::StrCat(
       "server is busy, region ", target.region.id, " store ", target.store_id, ": ",
       busy.reason()));
-  bool fast_retry = true;
-  if (replica_read_type_ == rpc::ReplicaReadType::kLeader) {
-    const Replica& leader = replicas_[leader_idx_];
-    if (IsLeaderCandidate(leader) && !leader.HasFlag(kServerIsBusyFlag)) fast_retry = false;
-  }
-  if (fast_retry) {
+  if (CanFastRetry()) {
     AddPendingBackoff(target.store_id, BackoffKind::kTikvServerBusy, error);
     if (r != nullptr) r->AddFlag(kServerIsBusyFlag);
     return true;
   }
   if (absl::Status s = bo.Backoff(BackoffKind::kTikvServerBusy, error); !s.ok()) return s;
   return true;
+}
+
+// Port of replicaSelector.canFastRetry().
+bool ReplicaSelector::CanFastRetry() const {
+  if (replica_read_type_ != rpc::ReplicaReadType::kLeader) return true;
+  const Replica& leader = replicas_[leader_idx_];
+  return !(IsLeaderCandidate(leader) && !leader.HasFlag(kServerIsBusyFlag));
 }
 
 bool ReplicaSelector::OnFlashbackInProgress(rpc::Request& request) {

@@ -168,6 +168,8 @@ class ReplicaSelector {
   uint64_t leader_peer_id() const;
 
  private:
+  friend class ReplicaSelectorTestPeer;
+
   ReplicaSelector(RegionCache& cache, StoreCache& stores, std::shared_ptr<const Region> region,
                   const rpc::Request& request, StoreSelectorOptions options, RandomFn random);
 
@@ -191,6 +193,9 @@ class ReplicaSelector {
                         bool epoch_stale, Liveness liveness) const;
   int64_t MixedScore(const MixedStrategy& s, const Replica& r, bool is_leader) const;
   bool CanSendReplicaRead(int leader_idx) const;
+  // client-go canFastRetry: false only for a leader read whose leader is a candidate and not
+  // flagged busy.
+  bool CanFastRetry() const;
   void NextForLeader(rpc::Request& request);
   void NextForMixed(rpc::Request& request);
   // Moves the leader to `leader`; returns its index or -1.
@@ -216,6 +221,7 @@ class ReplicaSelector {
   int attempts_ = 0;
   bool region_invalidated_for_retry_ = false;
   bool region_valid_ = true;
+  bool stores_resolved_ = false;
   int leader_busy_count_ = 0;
   uint64_t leader_busy_peer_id_ = 0;
   bool leader_busy_probed_ = false;

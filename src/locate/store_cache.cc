@@ -1,6 +1,7 @@
 #include "locate/store_cache.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -13,12 +14,12 @@
 namespace tikv::locate {
 namespace {
 
-constexpr int64_t kSlowScoreMax = 100;  // client-go slowScoreMax
-// client-go tikvSlowScoreUpdateInterval / tikvSlowScoreActiveUpdateInterval and the linear
-// decay of 20 points per minute once feedback is stale.
+// client-go tikvSlowScoreUpdateInterval and the linear decay of 20 points per minute once
+// feedback is stale (tikvSlowScoreDecayRate).
 constexpr Duration kTikvScoreUpdateInterval = std::chrono::milliseconds(100);
-constexpr Duration kTikvScoreStaleAfter = std::chrono::seconds(15);
 constexpr double kTikvScoreDecayPerSecond = 20.0 / 60.0;
+// client-go getHealthFeedbackTimeout.
+constexpr Duration kHealthFeedbackTimeout = std::chrono::seconds(2);
 
 // PD's answer for an unknown store id (client-go isStoreNotFoundError matches the text).
 bool IsStoreNotFound(const absl::Status& s) {
@@ -87,8 +88,8 @@ struct StoreCache::Entry {
   ResolveState state = ResolveState::kUnresolved;
   Liveness liveness = Liveness::kReachable;
   uint32_t epoch = 0;
-  int64_t client_slow_score = 1;
-  MonoTime client_slow_marked_at;
+  SlowScoreStat client_score;
+  bool has_tikv_feedback = false;
   int64_t tikv_slow_score = 1;
   std::optional<MonoTime> tikv_updated_at;
   uint32_t estimated_wait_ms = 0;
@@ -132,23 +133,10 @@ StoreInfo StoreCache::SnapshotLocked(const Entry& e) const {
   info.resolve_state = e.state;
   info.liveness = e.liveness;
   info.epoch = e.epoch;
-  // A marked score decays towards 1 (client-go SlowScoreStat.updateSlowScore lowers it on every
-  // tick while no request shows a rising latency trend).
-  int64_t client = e.client_slow_score;
-  if (client > 1) {
-    const auto elapsed = static_cast<int64_t>(Seconds(now - e.client_slow_marked_at));
-    client = std::max<int64_t>(1, client - elapsed * options_.client_slow_decay_per_second);
-  }
-  info.client_slow_score = client;
-  // Stale TiKV feedback decays linearly (client-go updateTiKVServerSideSlowScoreOnTick).
-  int64_t tikv = e.tikv_slow_score;
-  if (tikv > 1 && e.tikv_updated_at.has_value() && now - *e.tikv_updated_at >= kTikvScoreStaleAfter) {
-    const double decayed =
-        static_cast<double>(tikv) - kTikvScoreDecayPerSecond * Seconds(now - *e.tikv_updated_at);
-    tikv = std::max<int64_t>(1, static_cast<int64_t>(decayed + 0.5));
-  }
-  info.tikv_slow_score = tikv;
-  info.slow = client >= options_.client_slow_threshold || tikv >= options_.tikv_slow_threshold;
+  // Both scores change on the health tick only (client-go StoreHealthStatus.tick).
+  info.client_slow_score = static_cast<int64_t>(e.client_score.score());
+  info.tikv_slow_score = e.tikv_slow_score;
+  info.slow = e.client_score.IsSlow() || e.tikv_slow_score >= options_.tikv_slow_threshold;
   // client-go EstimatedWaitTime: the reported wait minus the time since it was reported.
   const Duration wait = std::chrono::milliseconds(e.estimated_wait_ms);
   const Duration since = now - e.wait_updated_at;
@@ -239,8 +227,8 @@ bool StoreCache::InvalidateStore(uint64_t store_id, uint32_t epoch) {
     e.state = ResolveState::kNeedCheck;
     StartResolverLocked();
   }
-  e.client_slow_score = kSlowScoreMax;
-  e.client_slow_marked_at = env_.clock().Now();
+  e.client_score.MarkAlreadySlow();
+  EnsureHealthTickLocked();
   return true;
 }
 
@@ -421,9 +409,133 @@ void StoreCache::UpdateServerLoadStats(uint64_t store_id, uint32_t estimated_wai
 
 void StoreCache::MarkAlreadySlow(uint64_t store_id) {
   absl::MutexLock lock(&mu_);
-  Entry& e = GetOrInsertLocked(store_id);
-  e.client_slow_score = kSlowScoreMax;
-  e.client_slow_marked_at = env_.clock().Now();
+  GetOrInsertLocked(store_id).client_score.MarkAlreadySlow();
+  EnsureHealthTickLocked();
+}
+
+void StoreCache::RecordRpcLatency(uint64_t store_id, Duration latency) {
+  absl::MutexLock lock(&mu_);
+  GetOrInsertLocked(store_id).client_score.RecordLatency(latency);
+  EnsureHealthTickLocked();
+}
+
+bool StoreCache::AnyNeedsTickLocked() const {
+  for (const auto& [id, e] : stores_) {
+    if (e->client_score.NeedsTick() || (e->has_tikv_feedback && e->tikv_slow_score > 1)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void StoreCache::EnsureHealthTickLocked() {
+  if (health_tick_running_ || closed_ || options_.health_tick_interval <= Duration::zero()) return;
+  health_tick_running_ = true;
+  fibers_.Spawn({.name = "store-health-tick"}, [this] { HealthTickLoop(); });
+}
+
+// Port of client-go region_cache.go, the checkAndUpdateStoreHealthStatus schedule; the fiber
+// ends once nothing can change, so an idle healthy cache has no fibers.
+void StoreCache::HealthTickLoop() {
+  for (;;) {
+    if (env_.executor().SleepFor(env_.clock(), options_.health_tick_interval,
+                                 &fibers_.cancel_token()) == WakeReason::kCancelled) {
+      break;
+    }
+    HealthTick();
+    absl::MutexLock lock(&mu_);
+    if (closed_ || !AnyNeedsTickLocked()) break;
+  }
+  absl::MutexLock lock(&mu_);
+  health_tick_running_ = false;
+}
+
+// Port of client-go store_cache.go, StoreHealthStatus.tick().
+void StoreCache::HealthTick() {
+  const MonoTime now = env_.clock().Now();
+  std::vector<uint64_t> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, e] : stores_) {
+      e->client_score.Tick();
+      ids.push_back(id);
+    }
+  }
+  for (uint64_t id : ids) TickTikvScore(id, now);
+}
+
+// Port of client-go store_cache.go, updateTiKVServerSideSlowScoreOnTick().
+void StoreCache::TickTikvScore(uint64_t store_id, MonoTime now) {
+  HealthFeedbackRequester requester;
+  std::string address;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = stores_.find(store_id);
+    if (it == stores_.end()) return;
+    const Entry& e = *it->second;
+    // A score of 1 is the normal state of a store nobody reads from: nothing to refresh.
+    if (!e.has_tikv_feedback || e.tikv_slow_score <= 1 || !e.tikv_updated_at.has_value()) return;
+    if (now - *e.tikv_updated_at < options_.tikv_feedback_stale_after) return;
+    if (feedback_requester_ && e.liveness == Liveness::kReachable && !e.address.empty() &&
+        !closed_) {
+      requester = feedback_requester_;
+      address = e.address;
+      ++feedback_requests_;
+    }
+  }
+  if (requester) {
+    absl::StatusOr<kvrpcpb::HealthFeedback> fb = requester(address, &fibers_.cancel_token());
+    if (fb.ok()) {
+      kvrpcpb::HealthFeedback copy = *fb;
+      copy.set_store_id(store_id);
+      RecordHealthFeedback(copy);
+    } else {
+      env_.Log(LogSeverity::kWarning, "store-cache",
+               absl::StrCat("requesting health feedback from store ", store_id, " at ", address,
+                            " failed: ", fb.status().ToString()));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  auto it = stores_.find(store_id);
+  if (it == stores_.end()) return;
+  Entry& e = *it->second;
+  const Duration elapsed = now - *e.tikv_updated_at;
+  if (elapsed < options_.tikv_feedback_stale_after) return;  // refreshed meanwhile
+  const double decayed =
+      static_cast<double>(e.tikv_slow_score) - kTikvScoreDecayPerSecond * Seconds(elapsed);
+  e.tikv_slow_score = std::max<int64_t>(1, std::llround(decayed));
+  e.tikv_updated_at = now;
+}
+
+void StoreCache::set_health_feedback_requester(HealthFeedbackRequester f) {
+  absl::MutexLock lock(&mu_);
+  feedback_requester_ = std::move(f);
+}
+
+int StoreCache::health_feedback_requests() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return feedback_requests_;
+}
+
+HealthFeedbackRequester MakeRpcHealthFeedbackRequester(Env& env, rpc::RpcClient& client) {
+  return [&env, &client](std::string_view address,
+                         const CancelToken* cancel) -> absl::StatusOr<kvrpcpb::HealthFeedback> {
+    rpc::Request req =
+        rpc::Request::Of(rpc::CmdType::kGetHealthFeedback, kvrpcpb::GetHealthFeedbackRequest());
+    absl::StatusOr<rpc::Response> resp =
+        client.SendRequest(address, req, env.clock().Now() + kHealthFeedbackTimeout, cancel);
+    if (!resp.ok()) return resp.status();
+    if (const errorpb::Error* re = resp->region_error(); re != nullptr) {
+      return absl::UnavailableError(
+          absl::StrCat("requested health feedback from store but received region error: ",
+                       re->ShortDebugString()));
+    }
+    const auto* msg = resp->As<kvrpcpb::GetHealthFeedbackResponse>();
+    if (msg == nullptr || !msg->has_health_feedback()) {
+      return absl::UnavailableError("health feedback response carries no feedback");
+    }
+    return msg->health_feedback();
+  };
 }
 
 // Port of client-go store_cache.go, updateTiKVServerSideSlowScore().
@@ -440,8 +552,10 @@ void StoreCache::RecordHealthFeedback(const kvrpcpb::HealthFeedback& feedback) {
     return;
   }
   if (e.tikv_updated_at.has_value() && now - *e.tikv_updated_at < kTikvScoreUpdateInterval) return;
+  e.has_tikv_feedback = true;
   e.tikv_slow_score = score;
   e.tikv_updated_at = now;
+  EnsureHealthTickLocked();
 }
 
 void StoreCache::set_liveness_func(LivenessFunc f) {

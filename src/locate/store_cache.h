@@ -7,12 +7,19 @@
 // estimated wait TiKV reports in ServerIsBusy.  An unreachable store gets a health-check fiber
 // that re-probes every second and re-resolves from PD every 30 s until it is reachable again,
 // a tombstone, or the cache is closed; need-check stores are re-resolved by a resolver fiber.
+// A health-tick fiber (every 15 s, client-go checkAndUpdateStoreHealthStatus) updates the
+// client-side slow scores (slow_score.h) and, for a store whose TiKV-side score is above 1
+// but has not been refreshed for 15 s, asks the store for GetHealthFeedback and, failing
+// that, decays the score linearly (20 points a minute); it runs only while some store has a
+// score to update.
 // Port of client-go internal/locate/store_cache.go (Store, storeCacheImpl, initResolve,
 // reResolve, markStoreNeedCheck, requestLiveness, startHealthCheckLoop, StoreHealthStatus,
-// updateServerLoadStats, EstimatedWaitTime, IsLabelsMatch) and slow_score.go (markAlreadySlow).
-// Divergences: the client-side slow score is not computed from latency trends (only
-// markAlreadySlow, which decays by the health tick; STORE-03 partial); TiFlash stores are not
-// distinguished; stores are kept in one table under one mutex and handed out as snapshots.
+// updateServerLoadStats, EstimatedWaitTime, IsLabelsMatch) and region_cache.go
+// (checkAndUpdateStoreHealthStatus, onHealthFeedback).
+// Divergences: TiFlash stores are not distinguished; stores are kept in one table under one
+// mutex and handed out as snapshots; the tick stops while every store is healthy and idle;
+// an actively requested feedback is recorded from the unary answer as well as from the
+// batch stream.
 //
 // Thread-safe.  No lock is held across a suspension point.
 
@@ -36,7 +43,9 @@
 
 #include "env/fiber_group.h"
 #include "locate/backoffer.h"
+#include "locate/slow_score.h"
 #include "pd/pd_client.h"
+#include "rpc/rpc_client.h"
 
 namespace tikv::locate {
 
@@ -60,11 +69,23 @@ struct StoreCacheOptions {
   Duration resolver_retry_interval = std::chrono::seconds(1);
   // TiKV-side slow score at or above which a store is slow (tikvSlowScoreSlowThreshold).
   int64_t tikv_slow_threshold = 80;
-  // Client-side slow score threshold (slowScoreThreshold) and the decay of a marked score per
-  // second (a simplification of SlowScoreStat.updateSlowScore, which decays per tick).
-  int64_t client_slow_threshold = 80;
-  int64_t client_slow_decay_per_second = 1;
+  // Period of the health tick (client-go StoresRefreshInterval / 4 = 15 s); zero disables
+  // the background tick (HealthTick() can still be called).
+  Duration health_tick_interval = std::chrono::seconds(15);
+  // A TiKV-side score older than this is refreshed actively, else decayed
+  // (tikvSlowScoreActiveUpdateInterval).
+  Duration tikv_feedback_stale_after = std::chrono::seconds(15);
 };
+
+// Asks the store at `address` for its health feedback (client-go
+// requestHealthFeedbackCallback).  May suspend.
+using HealthFeedbackRequester = std::function<absl::StatusOr<kvrpcpb::HealthFeedback>(
+    std::string_view address, const CancelToken* cancel)>;
+
+// A requester sending GetHealthFeedback through `client` with a 2 s timeout (client-go
+// requestHealthFeedbackFromKVClient).  A region error in the answer is kUnavailable.
+// `env` and `client` must outlive it.  Never suspends (the returned function may).
+HealthFeedbackRequester MakeRpcHealthFeedbackRequester(Env& env, rpc::RpcClient& client);
 
 // A snapshot of one store.
 struct StoreInfo {
@@ -143,6 +164,18 @@ class StoreCache {
   // ServerIsBusy with zero wait or a store invalidation: the store is slow now (client-go
   // markAlreadySlow).  Never suspends.
   void MarkAlreadySlow(uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
+  // One request's latency to the store, for the client-side slow score (client-go
+  // recordClientSideSlowScoreStat).  Never suspends.
+  void RecordRpcLatency(uint64_t store_id, Duration latency) ABSL_LOCKS_EXCLUDED(mu_);
+  // One round of health updates now, as the background tick does: every store's client-side
+  // score ticks; a stale TiKV-side score above 1 is requested from a reachable store (when a
+  // requester is set) and otherwise decays (client-go StoreHealthStatus.tick).  May suspend.
+  void HealthTick() ABSL_LOCKS_EXCLUDED(mu_);
+  // Sets how stale TiKV-side scores are refreshed (client-go WithRequestHealthFeedbackCallback).
+  // Never suspends.
+  void set_health_feedback_requester(HealthFeedbackRequester f) ABSL_LOCKS_EXCLUDED(mu_);
+  // GetHealthFeedback requests sent by HealthTick (tests).  Never suspends.
+  int health_feedback_requests() const ABSL_LOCKS_EXCLUDED(mu_);
   // TiKV's piggy-backed health feedback (client-go recordHealthFeedback); ignored within
   // 100 ms of the previous change, as client-go does.  Never suspends.
   void RecordHealthFeedback(const kvrpcpb::HealthFeedback& feedback) ABSL_LOCKS_EXCLUDED(mu_);
@@ -178,6 +211,12 @@ class StoreCache {
   void HealthCheckLoop(uint64_t store_id);
   void ResolverLoop();
   void StartResolverLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the health-tick fiber if a store needs ticking and none runs.
+  void EnsureHealthTickLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool AnyNeedsTickLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void HealthTickLoop();
+  // The TiKV-side part of one tick for one store (may request feedback).
+  void TickTikvScore(uint64_t store_id, MonoTime now) ABSL_LOCKS_EXCLUDED(mu_);
 
   Env& env_;
   pd::PdClient& pd_;
@@ -187,6 +226,9 @@ class StoreCache {
   mutable absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool resolver_running_ ABSL_GUARDED_BY(mu_) = false;
+  bool health_tick_running_ ABSL_GUARDED_BY(mu_) = false;
+  int feedback_requests_ ABSL_GUARDED_BY(mu_) = 0;
+  HealthFeedbackRequester feedback_requester_ ABSL_GUARDED_BY(mu_);
   int health_loops_ ABSL_GUARDED_BY(mu_) = 0;
   int probes_ ABSL_GUARDED_BY(mu_) = 0;
   absl::btree_map<uint64_t, std::unique_ptr<Entry>> stores_ ABSL_GUARDED_BY(mu_);

@@ -135,5 +135,152 @@ TEST(StoreCacheTest, HealthFeedbackAndEstimatedWait) {
   });
 }
 
+// Ports client-go internal/locate/region_cache_test.go TestTiKVSideSlowScore: stale feedback
+// decays linearly on the tick (20 points a minute) down to 1.
+TEST(StoreCacheTest, TikvSideSlowScoreDecaysOnTick) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client, StoreCacheOptions{.health_tick_interval = Duration::zero()});
+    (void)stores.GetOrInsert(1);
+    stores.HealthTick();
+    EXPECT_LE(stores.Get(1)->tikv_slow_score, 1);
+    EXPECT_FALSE(stores.Get(1)->slow);
+    kvrpcpb::HealthFeedback fb;
+    fb.set_store_id(1);
+    fb.set_slow_score(50);
+    stores.RecordHealthFeedback(fb);
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 50);
+    EXPECT_FALSE(stores.Get(1)->slow);
+    f.env.executor().SleepFor(f.env.clock(), 200ms);
+    fb.set_slow_score(100);
+    stores.RecordHealthFeedback(fb);
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 100);
+    EXPECT_TRUE(stores.Get(1)->slow);
+    f.env.executor().SleepFor(f.env.clock(), 2min);
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 100);  // only the tick decays it
+    stores.HealthTick();
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 60);
+    EXPECT_FALSE(stores.Get(1)->slow);
+    f.env.executor().SleepFor(f.env.clock(), 3min);
+    stores.HealthTick();
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 1);
+    f.env.executor().SleepFor(f.env.clock(), 1min);
+    stores.HealthTick();
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 1);
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+// Ports client-go internal/locate/region_cache_test.go TestStoreHealthStatus: a store is slow
+// while either score is; RecordRpcLatency feeds the client side.
+TEST(StoreCacheTest, StoreHealthStatusCombinesBothScores) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client, StoreCacheOptions{.health_tick_interval = Duration::zero()});
+    (void)stores.GetOrInsert(1);
+    EXPECT_FALSE(stores.Get(1)->slow);
+    stores.RecordRpcLatency(1, 1ms);
+    stores.RecordRpcLatency(1, 1min);  // beyond any request timeout: slow at once
+    stores.HealthTick();
+    EXPECT_TRUE(stores.Get(1)->slow);
+    EXPECT_GE(stores.Get(1)->client_slow_score, 80);
+    f.env.executor().SleepFor(f.env.clock(), 1s);
+    kvrpcpb::HealthFeedback fb;
+    fb.set_store_id(1);
+    fb.set_slow_score(100);
+    stores.RecordHealthFeedback(fb);
+    int ticks = 0;
+    while (stores.Get(1)->client_slow_score >= 80 && ticks < 100) {
+      stores.RecordRpcLatency(1, 1ms);
+      stores.HealthTick();
+      ++ticks;
+    }
+    EXPECT_LT(stores.Get(1)->client_slow_score, 80);
+    EXPECT_TRUE(stores.Get(1)->slow);  // TiKV still says slow
+    f.env.executor().SleepFor(f.env.clock(), 1s);
+    fb.set_slow_score(1);
+    stores.RecordHealthFeedback(fb);
+    EXPECT_FALSE(stores.Get(1)->slow);
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+// Ports client-go internal/locate/region_cache_test.go TestRegionCacheHandleHealthStatus:
+// updates within 100 ms of the last are ignored; other stores are untouched.
+TEST(StoreCacheTest, HealthFeedbackIgnoresTooFrequentUpdates) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client);
+    (void)stores.GetOrInsert(1);
+    (void)stores.GetOrInsert(2);
+    kvrpcpb::HealthFeedback fb;
+    fb.set_store_id(1);
+    fb.set_slow_score(100);
+    stores.RecordHealthFeedback(fb);
+    EXPECT_TRUE(stores.Get(1)->slow);
+    fb.set_slow_score(90);
+    stores.RecordHealthFeedback(fb);
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 100);
+    f.env.executor().SleepFor(f.env.clock(), 1s);
+    stores.RecordHealthFeedback(fb);
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 90);
+    f.env.executor().SleepFor(f.env.clock(), 1s);
+    fb.set_slow_score(50);
+    stores.RecordHealthFeedback(fb);
+    EXPECT_FALSE(stores.Get(1)->slow);
+    EXPECT_LE(stores.Get(2)->tikv_slow_score, 1);
+    EXPECT_FALSE(stores.Get(2)->slow);
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+// STORE-04: a slow TiKV-side score not refreshed for 15 s is requested actively from the
+// (reachable) store on the background tick; a fresh answer replaces it without decay, and
+// when the request fails the score decays instead.
+TEST(StoreCacheTest, StaleFeedbackIsRequestedActively) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client);
+    Backoffer bo(f.env, 20000);
+    ASSERT_TRUE(stores.GetStoreAddress(bo, 1).ok());
+    int answered = 0;
+    bool fail = false;
+    stores.set_health_feedback_requester(
+        [&](std::string_view address, const CancelToken*) -> absl::StatusOr<kvrpcpb::HealthFeedback> {
+          EXPECT_EQ(address, "store-1");
+          if (fail) return absl::UnavailableError("store unreachable");
+          ++answered;
+          kvrpcpb::HealthFeedback fb;
+          fb.set_store_id(1);
+          fb.set_slow_score(90);
+          return fb;
+        });
+    kvrpcpb::HealthFeedback fb;
+    fb.set_store_id(1);
+    fb.set_slow_score(90);
+    stores.RecordHealthFeedback(fb);
+    f.env.executor().SleepFor(f.env.clock(), 14s);
+    EXPECT_EQ(stores.health_feedback_requests(), 0);  // not stale yet
+    f.env.executor().SleepFor(f.env.clock(), 2s);
+    EXPECT_EQ(stores.health_feedback_requests(), 1);
+    EXPECT_EQ(answered, 1);
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 90);  // refreshed, not decayed
+    EXPECT_TRUE(stores.Get(1)->slow);
+    fail = true;
+    f.env.executor().SleepFor(f.env.clock(), 15s);
+    EXPECT_EQ(stores.health_feedback_requests(), 2);
+    EXPECT_EQ(stores.Get(1)->tikv_slow_score, 85);  // 90 - 20/60 * 15
+    stores.Close();
+    f.client->Close();
+  });
+}
+
 }  // namespace
 }  // namespace tikv::locate
