@@ -15,9 +15,22 @@
 //  - no operation finishes after its deadline;
 //  - after the chaos stops and every store is up, every key is readable with its value, and
 //    the region cache's view of every key matches the cluster's (the cache converges);
-//  - no fiber is left behind (env.Run() ends cleanly) and the run is deterministic.
+//  - no fiber is left behind (env.Run() ends cleanly) and the run is deterministic;
+//  - the chaos provoked something: an interceptor on the store client counts region errors by
+//    kind and transport send failures by code (RegionErrorTally).  If the schedule applied a
+//    split or a merge, the run must have seen at least one region error or send failure.
+//    Why this is sound: a split or merge bumps the version of a region the cache holds (the
+//    regions tile the key space and every one holds worker keys), the cache only learns of
+//    the change through an error (TTL 600 s > the run), and the calm phase reads every key,
+//    so the stale entry is always hit.  Leader transfers (possibly to the current leader),
+//    slow stores and PD leader changes need not produce an error, and a seed whose schedule
+//    applied no split or merge is exempt (possible in principle; see docs/e2e.md for the
+//    counts seen).
+// The counts are printed after the run ("routing-chaos seed=N region_errors ...") and folded
+// into the trace hash (a user event at the end), so --check-determinism also compares them.
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
@@ -32,6 +45,7 @@
 #include "locate/store_cache.h"
 #include "pd/rpc_pd_client.h"
 #include "rpc/rpc_client.h"
+#include "scenarios/routing_chaos/region_error_tally.h"
 #include "scenarios/runner/registry.h"
 #include "sim/faults/fault_schedule.h"
 #include "sim/net/sim_network.h"
@@ -60,7 +74,7 @@ struct Client {
   std::unique_ptr<rpc::BatchRpcClient> rpc;
   std::unique_ptr<locate::RegionRequestSender> sender;
 
-  absl::Status Start(const std::vector<std::string>& endpoints) {
+  absl::Status Start(const std::vector<std::string>& endpoints, rpc::RpcClientOptions rpc_options) {
     pd::PdClientOptions o;
     o.endpoints = endpoints;
     absl::StatusOr<std::unique_ptr<pd::RpcPdClient>> p = pd::RpcPdClient::Create(env, o);
@@ -68,7 +82,7 @@ struct Client {
     pd = *std::move(p);
     cache = std::make_unique<locate::RegionCache>(env, *pd);
     stores = std::make_unique<locate::StoreCache>(env, *pd);
-    rpc = std::make_unique<rpc::BatchRpcClient>(env);
+    rpc = std::make_unique<rpc::BatchRpcClient>(env, std::move(rpc_options));
     rpc->set_health_feedback_listener(
         [this](const kvrpcpb::HealthFeedback& f) { stores->RecordHealthFeedback(f); });
     stores->set_address_change_listener([this](std::string_view old) { rpc->CloseAddress(old); });
@@ -132,10 +146,15 @@ absl::Status RunRoutingChaos(uint64_t seed, sim::SimEnv& env) {
   std::map<std::string, std::set<std::string>> possible;
   for (const std::string& k : keys) possible[k] = {""};
   int ok_ops = 0, failed_ops = 0;
+  RegionErrorTally tally;
+  int applied_faults = 0;
+  int applied_epoch_changes = 0;  // splits and merges (see the invariant above)
 
   env.executor().Spawn({.name = "routing-chaos"}, [&] {
     Client client{env};
-    if (absl::Status s = client.Start(nodes.pd_endpoints()); !s.ok()) {
+    rpc::RpcClientOptions rpc_options;
+    rpc_options.interceptor = tally.Interceptor();
+    if (absl::Status s = client.Start(nodes.pd_endpoints(), std::move(rpc_options)); !s.ok()) {
       fail(s);
       return;
     }
@@ -152,7 +171,15 @@ absl::Status RunRoutingChaos(uint64_t seed, sim::SimEnv& env) {
                                                                 .pd_leader_change = 0.02});
       const MonoTime end = e.clock().Now() + kChaosFor;
       while (e.clock().Now() < end) {
-        (void)schedule.Step(cluster, nodes.NowMs(), keys);
+        for (const sim::FaultEvent& event : schedule.Step(cluster, nodes.NowMs(), keys)) {
+          if (!event.applied) continue;
+          ++applied_faults;
+          // FaultSchedule's descriptions start with the family ("split at ...", "merge ...").
+          if (event.description.rfind("split", 0) == 0 ||
+              event.description.rfind("merge", 0) == 0) {
+            ++applied_epoch_changes;
+          }
+        }
         nodes.PollNow();
         e.executor().SleepFor(e.clock(), 200ms);
       }
@@ -251,8 +278,29 @@ absl::Status RunRoutingChaos(uint64_t seed, sim::SimEnv& env) {
   if (absl::Status run = env.Run(); !run.ok()) return run;
   if (!violation.ok()) return violation;
   if (ok_ops == 0) return absl::InternalError("no operation succeeded");
-  env.Log(LogSeverity::kInfo, "routing-chaos",
-          absl::StrCat(ok_ops, " operations succeeded, ", failed_ops, " failed with typed errors"));
+  const std::map<std::string, int64_t> counts = tally.counts();
+  const int64_t provoked = tally.region_errors() + tally.send_failures();
+  // Fold the counts into the hash: the same seed must provoke the same errors.
+  env.trace().BeginEvent(sim::kTraceUser);
+  env.trace().AddU64(static_cast<uint64_t>(applied_faults));
+  env.trace().AddU64(static_cast<uint64_t>(applied_epoch_changes));
+  for (const auto& [kind, n] : counts) {
+    env.trace().AddBytes(kind);
+    env.trace().AddI64(n);
+  }
+  const std::string summary =
+      absl::StrCat(ok_ops, " operations succeeded, ", failed_ops, " failed with typed errors; ",
+                   applied_faults, " faults applied (", applied_epoch_changes,
+                   " splits/merges); region_errors=", tally.region_errors(),
+                   " send_failures=", tally.send_failures(), " [", tally.ToString(), "]");
+  env.Log(LogSeverity::kInfo, "routing-chaos", summary);
+  std::printf("routing-chaos seed=%llu %s\n", static_cast<unsigned long long>(seed),
+              summary.c_str());
+  if (applied_epoch_changes > 0 && provoked == 0) {
+    return absl::InternalError(absl::StrCat(applied_epoch_changes,
+                                            " splits/merges applied but no region error or send "
+                                            "failure was provoked"));
+  }
   return absl::OkStatus();
 }
 
