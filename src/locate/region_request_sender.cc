@@ -29,9 +29,13 @@ absl::Status WithMessage(const absl::Status& base, std::string_view message) {
 }
 
 std::string TargetText(const RpcTarget& t) {
-  return absl::StrCat("region ", t.region.id, " (ver ", t.region.ver, ", conf_ver ",
-                      t.region.conf_ver, ") peer ", t.peer.id(), " store ", t.store_id, " at ",
-                      t.address);
+  std::string out = absl::StrCat("region ", t.region.id, " (ver ", t.region.ver, ", conf_ver ",
+                                 t.region.conf_ver, ") peer ", t.peer.id(), " store ",
+                                 t.store_id, " at ", t.address);
+  if (!t.proxy_address.empty()) {
+    absl::StrAppend(&out, " via proxy store ", t.proxy_store_id, " at ", t.proxy_address);
+  }
+  return out;
 }
 
 }  // namespace
@@ -44,6 +48,21 @@ RegionRequestSender::RegionRequestSender(Env& env, RegionCache& cache, StoreCach
       client_(client),
       options_(options),
       random_(env.NewRandom("replica-selector")) {}
+
+uint64_t RegionRequestSender::KnownProxy(uint64_t region_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = proxies_.find(region_id);
+  return it == proxies_.end() ? 0 : it->second;
+}
+
+void RegionRequestSender::SetKnownProxy(uint64_t region_id, uint64_t store_id) {
+  absl::MutexLock lock(&mu_);
+  if (store_id == 0) {
+    proxies_.erase(region_id);
+  } else {
+    proxies_[region_id] = store_id;
+  }
+}
 
 uint64_t RegionRequestSender::RandomBelow(uint64_t n) {
   if (options_.random) return options_.random(n);
@@ -78,7 +97,10 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
   }
   std::unique_ptr<ReplicaSelector> selector = ReplicaSelector::Create(
       cache_, stores_, region, request, selector_options,
-      [this](uint64_t n) { return RandomBelow(n); });
+      [this](uint64_t n) { return RandomBelow(n); },
+      ForwardingOptions{.enabled = options_.enable_forwarding,
+                        .known_proxy_store =
+                            options_.enable_forwarding ? KnownProxy(region.id) : 0});
   if (selector == nullptr) return finish(FakeEpochNotMatch(request));
 
   for (;;) {
@@ -106,8 +128,12 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
     MonoTime deadline = env_.clock().Now() + timeout;
     if (bo.cancel_token().deadline() < deadline) deadline = bo.cancel_token().deadline();
     const MonoTime start = env_.clock().Now();
+    // Through a proxy: the proxy's address, with the leader's as tikv-forwarded-host.
+    request.forwarded_host = target.proxy_address.empty() ? std::string() : target.address;
+    const std::string& address =
+        target.proxy_address.empty() ? target.address : target.proxy_address;
     absl::StatusOr<rpc::Response> response =
-        client_.SendRequest(target.address, request, deadline, &bo.cancel_token());
+        client_.SendRequest(address, request, deadline, &bo.cancel_token());
     const Duration rpc_time = env_.clock().Now() - start;
     selector->RecordAttemptedTime(rpc_time);
     // client-go feeds the client-side slow score from external prefer-leader requests only.
@@ -117,6 +143,7 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
     }
     ++st.attempts;
     st.last_address = target.address;
+    st.last_proxy_address = target.proxy_address;
     st.last_store_id = target.store_id;
     st.last_peer_id = target.peer.id();
 
@@ -133,6 +160,7 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
     }
     const errorpb::Error* region_error = response->region_error();
     if (region_error == nullptr) {
+      if (options_.enable_forwarding) SetKnownProxy(target.region.id, target.proxy_store_id);
       selector->OnSendSuccess(request);
       return finish(std::move(response));
     }
@@ -155,7 +183,7 @@ absl::Status RegionRequestSender::OnSendFail(Backoffer& bo, ReplicaSelector& sel
   }
   if (error.code() == absl::StatusCode::kCancelled) {
     // Not our cancellation: keepalive or a closing server.  Reconnect next time.
-    client_.CloseAddress(target.address);
+    client_.CloseAddress(target.proxy_address.empty() ? target.address : target.proxy_address);
   }
   if (error.code() == absl::StatusCode::kUnimplemented) {
     // Divergence: client-go retries; a server lacking the RPC will never serve it.

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "tikv/env.h"
@@ -51,6 +52,7 @@ struct SendStats {
   int region_errors = 0;
   int send_failures = 0;
   std::string last_address;  // the store that produced the response
+  std::string last_proxy_address;  // the proxy the last attempt went through ("" = none)
   uint64_t last_store_id = 0;
   uint64_t last_peer_id = 0;
   int backoffs = 0;          // Backoff() calls made by this SendReq (pending ones included)
@@ -98,6 +100,8 @@ class RegionRequestSender {
                                      const RpcTarget& target, rpc::Request& request,
                                      const errorpb::Error& error);
   uint64_t RandomBelow(uint64_t n) ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t KnownProxy(uint64_t region_id) ABSL_LOCKS_EXCLUDED(mu_);
+  void SetKnownProxy(uint64_t region_id, uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
 
   Env& env_;
   RegionCache& cache_;
@@ -106,6 +110,9 @@ class RegionRequestSender {
   const SenderOptions options_;
   absl::Mutex mu_;
   std::unique_ptr<Random> random_ ABSL_GUARDED_BY(mu_);
+  // Region id -> the store that proxied its last successful forwarded request (client-go
+  // regionStore.proxyTiKVIdx, kept here since cached regions are immutable).
+  absl::btree_map<uint64_t, uint64_t> proxies_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tikv::locate

@@ -41,20 +41,22 @@ std::unique_ptr<ReplicaSelector> ReplicaSelector::Create(RegionCache& cache, Sto
                                                          const RegionVerId& region,
                                                          const rpc::Request& request,
                                                          StoreSelectorOptions options,
-                                                         RandomFn random) {
+                                                         RandomFn random,
+                                                         ForwardingOptions forwarding) {
   std::shared_ptr<const Region> cached = cache.GetCachedRegion(region);
   if (cached == nullptr) return nullptr;
   if (request.replica_read_type() == rpc::ReplicaReadType::kPreferLeader) {
     options.prefer_leader = true;
   }
   return std::unique_ptr<ReplicaSelector>(new ReplicaSelector(
-      cache, stores, std::move(cached), request, std::move(options), std::move(random)));
+      cache, stores, std::move(cached), request, std::move(options), std::move(random),
+      forwarding));
 }
 
 ReplicaSelector::ReplicaSelector(RegionCache& cache, StoreCache& stores,
                                  std::shared_ptr<const Region> region,
                                  const rpc::Request& request, StoreSelectorOptions options,
-                                 RandomFn random)
+                                 RandomFn random, ForwardingOptions forwarding)
     : cache_(cache),
       stores_(stores),
       region_(std::move(region)),
@@ -64,7 +66,8 @@ ReplicaSelector::ReplicaSelector(RegionCache& cache, StoreCache& stores,
       replica_read_type_(request.replica_read_type()),
       is_stale_read_(request.context().stale_read()),
       is_read_only_(IsReadRequest(request.type())),
-      busy_threshold_(std::chrono::milliseconds(request.context().busy_threshold_ms())) {
+      busy_threshold_(std::chrono::milliseconds(request.context().busy_threshold_ms())),
+      forwarding_(forwarding) {
   // Port of client-go buildTiKVReplicas().
   for (const metapb::Peer& peer : region_->meta.peers()) {
     Replica r;
@@ -73,6 +76,12 @@ ReplicaSelector::ReplicaSelector(RegionCache& cache, StoreCache& stores,
     replicas_.push_back(std::move(r));
   }
   leader_idx_ = region_->leader_index >= 0 ? region_->leader_index : 0;
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    if (forwarding_.known_proxy_store != 0 &&
+        replicas_[i].peer.store_id() == forwarding_.known_proxy_store) {
+      known_proxy_ = i;
+    }
+  }
 }
 
 bool ReplicaSelector::Refresh() {
@@ -198,9 +207,46 @@ bool ReplicaSelector::CanSendReplicaRead(int leader_idx) const {
            leader.HasFlag(kServerIsBusyFlag));
 }
 
-// Port of replicaSelector.nextForReplicaReadLeader() without the proxy strategy.
+// Port of ReplicaSelectLeaderWithProxyStrategy.isCandidate().
+bool ReplicaSelector::IsProxyCandidate(int idx) const {
+  const Replica& r = replicas_[idx];
+  return idx != leader_idx_ && !r.IsExhausted(1, Duration::zero()) &&
+         LivenessOf(r) == Liveness::kReachable && !IsEpochStale(r);
+}
+
+// Port of ReplicaSelectLeaderWithProxyStrategy.next().
+void ReplicaSelector::ProxyNext() {
+  Replica& leader = replicas_[leader_idx_];
+  if (LivenessOf(leader) == Liveness::kReachable || leader.HasFlag(kNotLeaderFlag)) {
+    known_proxy_ = -1;  // the leader is reachable again: no proxy needed
+    target_ = leader_idx_;
+    return;
+  }
+  if (known_proxy_ >= 0 && known_proxy_ < static_cast<int>(replicas_.size()) &&
+      IsProxyCandidate(known_proxy_)) {
+    target_ = leader_idx_;
+    proxy_ = known_proxy_;
+    return;
+  }
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    if (IsProxyCandidate(i)) {
+      target_ = leader_idx_;
+      proxy_ = i;
+      return;
+    }
+  }
+  // Every follower failed as a proxy: retire the leader's store and reload the region.
+  InvalidateReplicaStore(leader);
+  InvalidateRegion();
+}
+
+// Port of replicaSelector.nextForReplicaReadLeader().
 void ReplicaSelector::NextForLeader(rpc::Request& request) {
   kvrpcpb::Context* ctx = request.mutable_context();
+  if (forwarding_.enabled) {
+    ProxyNext();
+    if (proxy_ >= 0 || target_ < 0) return;
+  }
   target_ = LeaderStrategyNext();
   if (target_ >= 0 && busy_threshold_ > Duration::zero() && is_read_only_) {
     const StoreInfo info = stores_.GetOrInsert(replicas_[target_].peer.store_id());
@@ -296,6 +342,7 @@ absl::StatusOr<std::optional<RpcTarget>> ReplicaSelector::Next(Backoffer& bo,
   }
   ++attempts_;
   target_ = -1;
+  proxy_ = -1;
   if (replica_read_type_ == rpc::ReplicaReadType::kLeader) {
     NextForLeader(request);
   } else {
@@ -303,7 +350,7 @@ absl::StatusOr<std::optional<RpcTarget>> ReplicaSelector::Next(Backoffer& bo,
   }
   if (target_ < 0) return std::nullopt;
   Replica& r = replicas_[target_];
-  if (IsEpochStale(r)) {
+  if (IsEpochStale(r) || (proxy_ >= 0 && IsEpochStale(replicas_[proxy_]))) {
     InvalidateRegion();
     return std::nullopt;
   }
@@ -319,6 +366,16 @@ absl::StatusOr<std::optional<RpcTarget>> ReplicaSelector::Next(Backoffer& bo,
   t.store_epoch = r.epoch;
   t.address = *std::move(address);
   t.replica_index = target_;
+  if (proxy_ >= 0) {
+    Replica& proxy = replicas_[proxy_];
+    absl::StatusOr<std::string> proxy_address =
+        stores_.GetStoreAddress(bo, proxy.peer.store_id());
+    if (!proxy_address.ok()) return proxy_address.status();
+    if (proxy_address->empty()) return std::nullopt;
+    ++proxy.attempts;
+    t.proxy_store_id = proxy.peer.store_id();
+    t.proxy_address = *std::move(proxy_address);
+  }
   return t;
 }
 
@@ -454,8 +511,13 @@ bool ReplicaSelector::OnReadRequestConfigurableTimeout(const rpc::Request& reque
 // Port of replicaSelector.onSendFailure() and baseReplicaSelector.invalidateReplicaStore().
 void ReplicaSelector::OnSendFailure(Backoffer& bo) {
   if (target_ < 0) return;
-  Replica& r = replicas_[target_];
+  Replica& r = replicas_[proxy_ >= 0 ? proxy_ : target_];
   const Liveness liveness = stores_.CheckLiveness(r.peer.store_id(), &bo.cancel_token());
+  if (replica_read_type_ == rpc::ReplicaReadType::kLeader && proxy_ < 0 &&
+      target_ == leader_idx_ && liveness == Liveness::kUnreachable && replicas_.size() > 1 &&
+      forwarding_.enabled) {
+    return;  // keep the leader's store: the next attempt goes through a proxy
+  }
   if (liveness != Liveness::kReachable) InvalidateReplicaStore(r);
 }
 

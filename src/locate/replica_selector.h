@@ -10,7 +10,10 @@
 // internal/locate/replica_selector.go (replicaSelector, ReplicaSelectLeaderStrategy,
 // ReplicaSelectMixedStrategy, onNotLeader, onServerIsBusy, onRegionNotFound, ...) and the
 // replica / baseReplicaSelector parts of region_request.go.
-// Divergences: no forwarding through a proxy store (ROUTE-06); store epochs are captured when
+// With forwarding enabled, a leader request whose leader store is unreachable goes to a
+// reachable follower acting as proxy (ReplicaSelectLeaderWithProxyStrategy); when every
+// follower failed as proxy the leader's store is retired and the region invalidated.
+// Divergences: store epochs are captured when
 // the selector is built, not when the region was loaded (the cache does not track them), so
 // an invalidation is seen only by selectors built before it and later ones rely on liveness;
 // "reload on next access" flags are not kept (the region is invalidated instead).
@@ -94,6 +97,18 @@ struct RpcTarget {
   uint32_t store_epoch = 0;
   std::string address;
   int replica_index = -1;
+  // Set when the request goes through a proxy store (client-go RPCContext.ProxyStore/Addr):
+  // send to proxy_address with the tikv-forwarded-host metadata naming `address`.
+  uint64_t proxy_store_id = 0;
+  std::string proxy_address;
+};
+
+// Forwarding through a proxy store (client-go RegionCache.enableForwarding and the region's
+// remembered proxy, regionStore.proxyTiKVIdx).
+struct ForwardingOptions {
+  bool enabled = false;
+  // The store that last proxied for this region successfully (0 = none): tried first.
+  uint64_t known_proxy_store = 0;
 };
 
 // True for the commands whose timeouts are "configurable" reads (client-go isReadReq).
@@ -111,7 +126,8 @@ class ReplicaSelector {
   static std::unique_ptr<ReplicaSelector> Create(RegionCache& cache, StoreCache& stores,
                                                  const RegionVerId& region,
                                                  const rpc::Request& request,
-                                                 StoreSelectorOptions options, RandomFn random);
+                                                 StoreSelectorOptions options, RandomFn random,
+                                                 ForwardingOptions forwarding = {});
 
   // The next target, adjusting `request`'s replica-read and stale-read flags for it; nullopt
   // when the region became invalid or no candidate is left (the sender then answers with a
@@ -142,7 +158,9 @@ class ReplicaSelector {
   // A deadline on a read with a configurable timeout: flag the target.  Returns whether that
   // applies (then retry elsewhere without backoff).  Never suspends.
   bool OnReadRequestConfigurableTimeout(const rpc::Request& request);
-  // A send failure: probe the target store and retire it when unreachable.  May suspend.
+  // A send failure: probe the store that was accessed (the proxy, if any) and retire it when
+  // unreachable -- except an unreachable leader when forwarding can still go through a
+  // proxy.  May suspend.
   void OnSendFailure(Backoffer& bo);
   // A response without region error: a non-leader that served a leader read becomes the
   // cached leader.  Never suspends.
@@ -164,6 +182,7 @@ class ReplicaSelector {
   rpc::ReplicaReadType replica_read_type() const { return replica_read_type_; }
   int attempts() const { return attempts_; }
   int target_index() const { return target_; }
+  int proxy_index() const { return proxy_; }
   int leader_index() const { return leader_idx_; }
   uint64_t leader_peer_id() const;
 
@@ -171,7 +190,8 @@ class ReplicaSelector {
   friend class ReplicaSelectorTestPeer;
 
   ReplicaSelector(RegionCache& cache, StoreCache& stores, std::shared_ptr<const Region> region,
-                  const rpc::Request& request, StoreSelectorOptions options, RandomFn random);
+                  const rpc::Request& request, StoreSelectorOptions options, RandomFn random,
+                  ForwardingOptions forwarding);
 
   struct MixedStrategy {
     int leader_idx = 0;
@@ -197,6 +217,9 @@ class ReplicaSelector {
   // flagged busy.
   bool CanFastRetry() const;
   void NextForLeader(rpc::Request& request);
+  // ReplicaSelectLeaderWithProxyStrategy: sets target_ (the leader) and proxy_.
+  void ProxyNext();
+  bool IsProxyCandidate(int idx) const;
   void NextForMixed(rpc::Request& request);
   // Moves the leader to `leader`; returns its index or -1.
   int UpdateLeader(const metapb::Peer& leader);
@@ -218,6 +241,9 @@ class ReplicaSelector {
   Duration busy_threshold_;
   int leader_idx_ = 0;
   int target_ = -1;
+  int proxy_ = -1;
+  ForwardingOptions forwarding_;
+  int known_proxy_ = -1;
   int attempts_ = 0;
   bool region_invalidated_for_retry_ = false;
   bool region_valid_ = true;

@@ -867,5 +867,61 @@ TEST(ReplicaSelectorTest, AvoidSlowStore) {
   });
 }
 
+// Ports client-go internal/locate/replica_selector_test.go
+// TestReplicaReadAccessPathByProxyCase (ROUTE-06): with forwarding on, an unreachable leader
+// is reached through a follower with the forwarded-host metadata; the proxy that worked is
+// used directly next time; when every proxy fails the region is invalidated.
+TEST(ReplicaSelectorTest, AccessPathByProxyCase) {
+  World w;
+  w.enable_forwarding = true;
+  RunWorld(w, [&] {
+    const std::string l1 = Access(1, false, false), l2 = Access(2, false, false),
+                      l3 = Access(3, false, false);
+    const std::string p2 = Access(2, false, false, 1), p3 = Access(3, false, false, 1);
+    std::vector<Case> cases = {
+        {.errs = {Err::kDeadlineExceeded}, .path = {l1, p2}, .backoff = {"tikvRPC+1"}},
+        // Same stores, same region: the known proxy is used at once.
+        {.keep_state = true, .path = {p2}},
+        {.errs = {Err::kDeadlineExceeded, Err::kDeadlineExceeded, Err::kDeadlineExceeded},
+         .path = {l1, p2, p3},
+         .region_error = "fake",
+         .backoff = {"tikvRPC+3"},
+         .region_valid = false},
+        {.errs = {Err::kDeadlineExceeded, Err::kNotLeaderNew2, Err::kDeadlineExceeded,
+                  Err::kServerIsBusy},
+         .path = {l1, p2, l2, Access(3, false, false, 2)},
+         .region_error = "fake",
+         .backoff = {"tikvRPC+2", "tikvServerBusy+1"},
+         .region_valid = false},
+        {.errs = {Err::kDeadlineExceeded, Err::kServerIsBusyWithWait, Err::kServerIsBusyWithWait},
+         .path = {l1, p2, p3},
+         .region_error = "fake",
+         .backoff = {"tikvRPC+1", "tikvServerBusy+2"},
+         .region_valid = false},
+        {.type = rpc::CmdType::kPrewrite,
+         .errs = {Err::kNotLeader},
+         .path = {l1, l2},
+         .backoff = {"regionScheduling+1"}},
+        {.type = rpc::CmdType::kPrewrite,
+         .errs = {Err::kDeadlineExceeded, Err::kNotLeader},
+         .path = {l1, p2, l3},
+         .backoff = {"regionScheduling+1", "tikvRPC+1"}},
+        {.type = rpc::CmdType::kPrewrite,
+         .errs = {Err::kNotLeaderNew2, Err::kDeadlineExceeded, Err::kNotLeader},
+         .path = {l1, l2, Access(3, false, false, 2)},
+         .region_error = "fake",
+         .backoff = {"regionScheduling+1", "tikvRPC+1"},
+         .region_valid = false},
+    };
+    for (size_t i = 0; i < cases.size(); ++i) {
+      EXPECT_TRUE(w.Run(cases[i], absl::StrCat("proxy case ", i)));
+      if (i == 4) {
+        // Every proxy failed: the leader's store was retired (client-go afterRun checks).
+        EXPECT_GT(w.stores->Get(1)->epoch, 0u);
+      }
+    }
+  });
+}
+
 }  // namespace
 }  // namespace tikv::locate
