@@ -46,7 +46,11 @@ class ProdRawStack final : public RawStack {
         cache_(env, codec_pd_),
         stores_(env, codec_pd_),
         rpc_(env, rpc::RpcClientOptions{.codec = codec_.get()}),
-        sender_(env, cache_, stores_, rpc_) {}
+        sender_(env, cache_, stores_, rpc_) {
+    // Expired entries and delayed reloads are swept in the background, as client-go's region
+    // cache does from NewRegionCache.
+    cache_.StartBackground();
+  }
 
   // Destroyed on a runtime fiber (RawClient's destructor): the RPC client and store cache join
   // their fibers here.
@@ -60,7 +64,9 @@ class ProdRawStack final : public RawStack {
   void Close() override {
     if (closed_) return;
     closed_ = true;
-    // client-go Close order: PD client, region cache, RPC client.
+    // The region cache stops before the PD client it loads from (client-go fixed this order in
+    // Jan 2026: a background reload must not reach a closed PD client), then the RPC client.
+    cache_.Close();
     pd_->Close();
     rpc_.Close();
   }
