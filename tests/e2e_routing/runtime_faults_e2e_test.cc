@@ -185,7 +185,9 @@ TEST_F(E2eTest, SilentStoreEndsInDeadlineExceededOnTime) {
     ASSERT_FALSE(v.ok());
     EXPECT_EQ(v.status().code(), absl::StatusCode::kDeadlineExceeded) << v.status();
     EXPECT_GE(took, Duration(1400ms));
-    EXPECT_LT(took, Duration(3s)) << "finished long after its deadline";
+    // Slack for loaded or sanitizer machines; without the deadline it would run for the
+    // 20 s backoff budget.
+    EXPECT_LT(took, Duration(5s)) << "finished long after its deadline";
   });
 }
 
