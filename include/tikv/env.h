@@ -135,7 +135,14 @@ class Executor {
 
 struct Endpoint {
   std::string address;  // "host:port" from PD or configuration; a node name in simulation
+  // When set, `address` is a proxy that relays the call to this store address: the transport
+  // sends it as the gRPC metadata "tikv-forwarded-host" (client-go forwardMetadataKey).
+  // Empty: a direct call.
+  std::string forwarded_host;
 };
+
+// The gRPC metadata key naming the store a proxy must forward a call to.
+inline constexpr std::string_view kForwardedHostMetadataKey = "tikv-forwarded-host";
 
 // One RPC method.  The method table (src/rpc/methods.h) lists all of them.
 struct RpcMethod {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "sim/net/sim_transport.h"
+#include "sim/net/sim_wire.h"
 
 namespace tikv::sim {
 namespace {
@@ -145,7 +146,10 @@ void SimClusterNodes::RegisterStore(SimNode& node, uint64_t store_id) {
       PollNow();  // the request may have released locks others wait for
     });
   }
-  node.RegisterStream(kBatchCommands, [this, store_id](std::shared_ptr<ServerStream> stream) {
+  node.RegisterStream(kBatchCommands, [this, store_id, &node](std::shared_ptr<ServerStream> stream) {
+    if (!stream->forwarded_host().empty() && stream->forwarded_host() != node.name()) {
+      return RelayStream(node, store_id, std::move(stream));
+    }
     StreamCallbacks cb;
     std::weak_ptr<ServerStream> weak = stream;
     cb.on_message = [this, store_id, weak](const std::string& message) {
@@ -192,6 +196,46 @@ void SimClusterNodes::RegisterStore(SimNode& node, uint64_t store_id) {
     *out = StoreHealthResponse(cluster_, store_id);
     return absl::OkStatus();
   });
+}
+
+// TiKV's forwarding service: a stream opened with tikv-forwarded-host is relayed, message for
+// message in both directions, over this node's own stream to that address (so the proxy's
+// links decide whether the target is reachable).  Ending either side ends the other.
+StreamCallbacks SimClusterNodes::RelayStream(SimNode& node, uint64_t store_id,
+                                             std::shared_ptr<ServerStream> down) {
+  SimNetwork& net = env_.network();
+  const SimStore* store = cluster_.topology().GetStore(store_id);
+  StreamCallbacks cb;
+  if (store == nullptr || !store->up) {
+    down->Finish(absl::UnavailableError(absl::StrCat("store ", store_id, " is unreachable")));
+    return cb;
+  }
+  ++forwarded_streams_;
+  std::shared_ptr<SimNetwork::StreamState> up =
+      net.OpenStream(node, down->forwarded_host(), kBatchCommands);
+  std::weak_ptr<ServerStream> weak_down = down;
+  std::weak_ptr<SimNetwork::StreamState> weak_up = up;
+  up->on_client_event = [weak_down, weak_up] {
+    std::shared_ptr<SimNetwork::StreamState> u = weak_up.lock();
+    std::shared_ptr<ServerStream> d = weak_down.lock();
+    if (u == nullptr || d == nullptr) return;
+    while (!u->inbox.empty()) {
+      d->Send(std::move(u->inbox.front()));
+      u->inbox.pop_front();
+    }
+    if (u->broken) {
+      d->Finish(u->broken_status);
+    } else if (u->finished) {
+      d->Finish(u->final_status);
+    }
+  };
+  cb.on_message = [&net, up](const std::string& message) { net.StreamClientSend(up, message); };
+  cb.on_half_close = [&net, up] { net.StreamClientHalfClose(up); };
+  cb.on_reset = [&net, up](const absl::Status&) {
+    up->on_client_event = nullptr;
+    net.StreamClientCancel(up);
+  };
+  return cb;
 }
 
 void SimClusterNodes::PollNow() {

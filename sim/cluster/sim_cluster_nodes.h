@@ -10,7 +10,8 @@
 // BatchCommands stream (parked arms answered later on the stream that sent them; arms whose
 // reply is lost are never answered) and grpc.health.v1.Health/Check.  kReplyLost means no reply
 // is ever sent; kDelayedReply sends it after a SimEnv timer; a transport fault with fail_stream
-// on a BatchCommands arm finishes that stream with the fault's status.  Cluster time is the SimEnv wall clock (Clock::WallMillis, virtual Unix ms).
+// on a BatchCommands arm finishes that stream with the fault's status.  A BatchCommands stream
+// opened with tikv-forwarded-host naming another store is relayed to it over the network.  Cluster time is the SimEnv wall clock (Clock::WallMillis, virtual Unix ms).
 //
 // Lock waits complete in virtual time: after every store request the glue delivers the replies
 // the request released, and a SimEnv timer fires at NextDeferredDeadline() for timeouts and
@@ -60,9 +61,16 @@ class SimClusterNodes {
   // The PD node name for a client URL ("http://pd1:2379" -> "pd1:2379").  Never suspends.
   static std::string NodeNameForUrl(std::string_view client_url);
 
+  // BatchCommands streams that arrived with tikv-forwarded-host metadata naming another store
+  // and were relayed to it (ROUTE-06 / NET-14).  Never suspends.
+  int forwarded_streams() const { return forwarded_streams_; }
+
  private:
   void RegisterPd(SimNode& node);
   void RegisterStore(SimNode& node, uint64_t store_id);
+  // The callbacks of a stream this store proxies to its forwarded host.
+  StreamCallbacks RelayStream(SimNode& node, uint64_t store_id,
+                              std::shared_ptr<ServerStream> down);
   // Arms a SimEnv timer at the cluster's next deferred deadline unless one is armed for then.
   void ArmTimer();
 
@@ -72,6 +80,7 @@ class SimClusterNodes {
   std::vector<std::string> pd_nodes_;
   std::vector<std::string> store_nodes_;
   std::vector<uint64_t> store_ids_;
+  int forwarded_streams_ = 0;
   // Virtual instants (ns) with a pending poll timer, so a deadline is armed once.
   absl::btree_set<int64_t> armed_;
   // Timers outlive this object in the SimEnv; they check the token before touching it.

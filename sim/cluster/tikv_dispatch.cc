@@ -19,6 +19,11 @@
 namespace tikv::sim {
 namespace {
 
+// TiKV's own slow score as the simulated store reports it (HealthFeedback.slow_score): a store
+// made slow (SimCluster::SetStoreBusy, answering ServerIsBusy) scores 90, above the client's
+// threshold of 80; a healthy one 1.
+int32_t SimSlowScore(const SimStore& store) { return store.busy_estimated_wait_ms > 0 ? 90 : 1; }
+
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
@@ -390,7 +395,7 @@ absl::StatusOr<CallResult> SimCluster::HandleUnary(const CallContext& call,
     if (rs == nullptr) return bad_types();
     rs->mutable_health_feedback()->set_store_id(call.store_id);
     rs->mutable_health_feedback()->set_feedback_seq_no(++health_seq_[call.store_id]);
-    rs->mutable_health_feedback()->set_slow_score(store->busy_estimated_wait_ms > 0 ? 80 : 1);
+    rs->mutable_health_feedback()->set_slow_score(SimSlowScore(*store));
     return CallResult{};
   }
   if (method == "GetStoreSafeTS") {
@@ -492,7 +497,7 @@ absl::StatusOr<BatchCommandsOutcome> SimCluster::HandleBatchCommands(
   }
   resp->mutable_health_feedback()->set_store_id(call.store_id);
   resp->mutable_health_feedback()->set_feedback_seq_no(++health_seq_[call.store_id]);
-  resp->mutable_health_feedback()->set_slow_score(1);
+  resp->mutable_health_feedback()->set_slow_score(SimSlowScore(*store));
   return outcome;
 }
 

@@ -59,8 +59,12 @@ void SimNode::RegisterStream(std::string method, StreamHandler handler) {
 
 class SimNetwork::ServerStreamImpl : public ServerStream {
  public:
-  ServerStreamImpl(SimNetwork& net, std::weak_ptr<StreamState> state, std::string peer)
-      : net_(net), state_(std::move(state)), peer_(std::move(peer)) {}
+  ServerStreamImpl(SimNetwork& net, std::weak_ptr<StreamState> state, std::string peer,
+                   std::string forwarded_host)
+      : net_(net),
+        state_(std::move(state)),
+        peer_(std::move(peer)),
+        forwarded_host_(std::move(forwarded_host)) {}
 
   bool Send(std::string message) override {
     std::shared_ptr<StreamState> s = state_.lock();
@@ -76,6 +80,7 @@ class SimNetwork::ServerStreamImpl : public ServerStream {
       net.TraceMessage(kTraceNetDeliver, s->server, s->client, s->method, message);
       s->inbox.push_back(message);
       s->reader.Wake();
+      if (s->on_client_event) s->on_client_event();
     });
     return true;
   }
@@ -89,6 +94,7 @@ class SimNetwork::ServerStreamImpl : public ServerStream {
       s->finished = true;
       s->final_status = status;
       s->reader.Wake();
+      if (s->on_client_event) s->on_client_event();
     });
   }
 
@@ -98,11 +104,13 @@ class SimNetwork::ServerStreamImpl : public ServerStream {
   }
 
   const std::string& peer() const override { return peer_; }
+  const std::string& forwarded_host() const override { return forwarded_host_; }
 
  private:
   SimNetwork& net_;
   std::weak_ptr<StreamState> state_;
   std::string peer_;
+  std::string forwarded_host_;
 };
 
 // --- SimNetwork ---
@@ -361,11 +369,13 @@ void SimNetwork::ScheduleInOrder(const std::shared_ptr<StreamState>& s, bool to_
 }
 
 std::shared_ptr<SimNetwork::StreamState> SimNetwork::OpenStream(SimNode& from, std::string_view to,
-                                                                std::string_view method) {
+                                                                std::string_view method,
+                                                                std::string forwarded_host) {
   auto s = std::make_shared<StreamState>();
   s->id = next_stream_id_++;
   s->client = from.id();
   s->method = std::string(method);
+  s->forwarded_host = std::move(forwarded_host);
   s->last_to_server = s->last_to_client = env_.now();
   SimNode* dest = FindNode(to);
   ++stats_.streams_opened;
@@ -394,7 +404,8 @@ std::shared_ptr<SimNetwork::StreamState> SimNetwork::OpenStream(SimNode& from, s
       BreakStream(s, absl::UnimplementedError(absl::StrCat("no stream handler for ", s->method)));
       return;
     }
-    s->server_end = std::make_shared<ServerStreamImpl>(*this, s, nodes_by_id_.at(s->client)->name());
+    s->server_end = std::make_shared<ServerStreamImpl>(
+        *this, s, nodes_by_id_.at(s->client)->name(), s->forwarded_host);
     s->server_opened = true;
     s->callbacks = it->second(s->server_end);
   });
@@ -438,6 +449,12 @@ void SimNetwork::BreakStream(const std::shared_ptr<StreamState>& s, const absl::
   env_.trace().AddU64(s->id);
   env_.trace().AddU64(static_cast<uint64_t>(reason.code()));
   s->reader.Wake();
+  if (s->on_client_event) {
+    // Run it once more (it sees `broken`), then drop it: it may hold other streams.
+    std::function<void()> f = std::move(s->on_client_event);
+    s->on_client_event = nullptr;
+    f();
+  }
   if (s->server_opened && !s->server_done) {
     s->server_done = true;
     if (s->callbacks.on_reset) s->callbacks.on_reset(reason);

@@ -4,6 +4,9 @@
 // ServerStream.  Handlers never suspend: they run on the simulation thread outside any fiber,
 // at the virtual instant a message arrives.  The simulated PD and TiKV plug in here.
 //
+// Streams carry the client's tikv-forwarded-host metadata (Endpoint::forwarded_host) to the
+// server end; unary calls carry no metadata.
+//
 // Every directed link has a base latency drawn once from the seed plus per-message exponential
 // jitter and a rare long tail; unary messages may be dropped or duplicated; links can be
 // partitioned and healed; nodes can be taken down.  Messages within one stream arrive in order
@@ -68,6 +71,9 @@ class ServerStream {
   virtual bool done() const = 0;
   // The client node's name.
   virtual const std::string& peer() const = 0;
+  // The tikv-forwarded-host metadata the client opened the stream with ("" = none): the
+  // server is a proxy expected to relay the stream to that address.
+  virtual const std::string& forwarded_host() const = 0;
 };
 
 struct StreamCallbacks {
@@ -170,7 +176,8 @@ class SimNetwork {
   void SendRequest(SimNode& from, std::string_view to, std::string_view method,
                    std::string request, std::shared_ptr<PendingCall> call);
   std::shared_ptr<StreamState> OpenStream(SimNode& from, std::string_view to,
-                                          std::string_view method);
+                                          std::string_view method,
+                                          std::string forwarded_host = {});
   void StreamClientSend(const std::shared_ptr<StreamState>& s, std::string message);
   void StreamClientHalfClose(const std::shared_ptr<StreamState>& s);
   void StreamClientCancel(const std::shared_ptr<StreamState>& s);

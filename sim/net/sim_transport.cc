@@ -137,7 +137,7 @@ absl::Status SimTransport::Call(const Endpoint& to, const RpcMethod& method,
 absl::StatusOr<std::unique_ptr<ClientStream>> SimTransport::OpenStream(const Endpoint& to,
                                                                        const RpcMethod& method,
                                                                        MonoTime deadline) {
-  auto state = network_.OpenStream(node_, to.address, method.full_name);
+  auto state = network_.OpenStream(node_, to.address, method.full_name, to.forwarded_host);
   return std::unique_ptr<ClientStream>(new SimClientStream(network_, std::move(state), deadline));
 }
 

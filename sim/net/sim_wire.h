@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,7 @@ struct SimNetwork::StreamState {
   uint64_t client = 0;
   uint64_t server = 0;
   std::string method;
+  std::string forwarded_host;  // the client's tikv-forwarded-host metadata
   // Client side.
   std::deque<std::string> inbox;
   bool finished = false;  // the server's Finish arrived
@@ -37,6 +39,9 @@ struct SimNetwork::StreamState {
   absl::Status broken_status;
   bool read_outstanding = false;
   Waker reader;
+  // For a client end driven without a fiber (a simulated proxy relaying a stream): called on
+  // the simulation thread after each delivery, the server's Finish, or the break.
+  std::function<void()> on_client_event;
   // In-order delivery: the last scheduled arrival per direction.
   MonoTime last_to_server;
   MonoTime last_to_client;

@@ -23,20 +23,22 @@ void BatchRpcClient::set_health_feedback_listener(HealthFeedbackListener listene
   listener_->listener = std::move(listener);
 }
 
-std::shared_ptr<BatchCommandsClient> BatchRpcClient::GetOrCreate(std::string_view address) {
+std::shared_ptr<BatchCommandsClient> BatchRpcClient::GetOrCreate(
+    std::string_view address, std::string_view forwarded_host) {
   absl::MutexLock lock(&mu_);
   if (closed_) return nullptr;
-  auto it = pools_.find(address);
+  auto key = std::make_pair(std::string(address), std::string(forwarded_host));
+  auto it = pools_.find(key);
   if (it != pools_.end()) return it->second;
-  auto pool = std::make_shared<BatchCommandsClient>(env_, Endpoint{std::string(address)},
-                                                    options_.batch);
+  auto pool = std::make_shared<BatchCommandsClient>(
+      env_, Endpoint{std::string(address), std::string(forwarded_host)}, options_.batch);
   // The slot outlives nothing it does not own: the callback keeps it alive.
   pool->set_health_feedback_listener(
       [slot = listener_](const kvrpcpb::HealthFeedback& feedback) {
         absl::MutexLock lock(&slot->mu);
         if (slot->listener) slot->listener(feedback);
       });
-  pools_.emplace(std::string(address), pool);
+  pools_.emplace(std::move(key), pool);
   return pool;
 }
 
@@ -46,7 +48,7 @@ std::shared_ptr<BatchCommandsClient> BatchRpcClient::GetOrCreate(std::string_vie
 absl::StatusOr<Response> BatchRpcClient::SendEncoded(std::string_view address,
                                                      const Request& request, MonoTime deadline,
                                                      const CancelToken* cancel) {
-  std::shared_ptr<BatchCommandsClient> pool = GetOrCreate(address);
+  std::shared_ptr<BatchCommandsClient> pool = GetOrCreate(address, request.forwarded_host);
   if (pool == nullptr) return absl::CancelledError("rpc client closed");
   Request copy = request.Clone();
   if (options_.codec != nullptr) options_.codec->FillContext(copy.mutable_context());
@@ -85,16 +87,17 @@ absl::StatusOr<Response> BatchRpcClient::SendRequest(std::string_view address,
 }
 
 void BatchRpcClient::CloseAddress(std::string_view address) {
-  std::shared_ptr<BatchCommandsClient> pool;
+  std::vector<std::shared_ptr<BatchCommandsClient>> closing;
   {
     absl::MutexLock lock(&mu_);
-    auto it = pools_.find(address);
-    if (it == pools_.end()) return;
-    pool = std::move(it->second);
-    pools_.erase(it);
+    auto it = pools_.lower_bound(std::make_pair(std::string(address), std::string()));
+    while (it != pools_.end() && it->first.first == address) {
+      closing.push_back(std::move(it->second));
+      it = pools_.erase(it);
+    }
   }
-  // Outside the lock: closing joins the pool's fibers (suspends).
-  pool->Close();
+  // Outside the lock: closing joins the pools' fibers (suspends).
+  for (const auto& pool : closing) pool->Close();
 }
 
 void BatchRpcClient::Close() {
@@ -108,11 +111,12 @@ void BatchRpcClient::Close() {
   for (const auto& pool : pools) pool->Close();
 }
 
-BatchClientStats BatchRpcClient::stats(std::string_view address) const {
+BatchClientStats BatchRpcClient::stats(std::string_view address,
+                                       std::string_view forwarded_host) const {
   std::shared_ptr<BatchCommandsClient> pool;
   {
     absl::MutexLock lock(&mu_);
-    auto it = pools_.find(address);
+    auto it = pools_.find(std::make_pair(std::string(address), std::string(forwarded_host)));
     if (it == pools_.end()) return {};
     pool = it->second;
   }

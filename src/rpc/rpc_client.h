@@ -74,6 +74,8 @@ struct RpcClientOptions {
 // Port of client-go internal/client/client.go (RPCClient, SendRequest, CloseAddr, Close) and
 // client_interceptor.go.  Order of a send: interceptor chain (sees the user-form request) →
 // codec EncodeRequest on a copy → AttachContext → batch client → codec DecodeResponse.
+// A request with forwarded_host set goes to `address` as a proxy over streams of its own
+// carrying the tikv-forwarded-host metadata (client-go client_batch.go forwarded streams).
 // Divergence: no connection-pool versions (CloseAddrVer): CloseAddress drops whatever pool
 // the address has; a stale failure may therefore close a fresh pool (harmless: it reconnects).
 // Thread-safe.
@@ -93,7 +95,7 @@ class BatchRpcClient final : public RpcClient {
                                        MonoTime deadline,
                                        const CancelToken* cancel = nullptr) override
       ABSL_LOCKS_EXCLUDED(mu_);
-  // May suspend (joins the address's fibers).
+  // Drops the address's pools, forwarded ones included.  May suspend (joins their fibers).
   void CloseAddress(std::string_view address) override ABSL_LOCKS_EXCLUDED(mu_);
   // May suspend.
   void Close() override ABSL_LOCKS_EXCLUDED(mu_);
@@ -102,14 +104,18 @@ class BatchRpcClient final : public RpcClient {
   // applies to connections created later and to existing ones).  Never suspends.
   void set_health_feedback_listener(HealthFeedbackListener listener) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The batch client's counters for `address` (zeros when there is none).  Never suspends.
-  BatchClientStats stats(std::string_view address) const ABSL_LOCKS_EXCLUDED(mu_);
+  // The batch client's counters for `address` (its direct pool, or the one relaying to
+  // `forwarded_host`; zeros when there is none).  Never suspends.
+  BatchClientStats stats(std::string_view address, std::string_view forwarded_host = {}) const
+      ABSL_LOCKS_EXCLUDED(mu_);
   // How many addresses currently have a connection pool.  Never suspends.
   size_t pool_count() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  // The pool for `address`, created when missing; nullptr after Close().
-  std::shared_ptr<BatchCommandsClient> GetOrCreate(std::string_view address)
+  // The pool for `address` (relaying to `forwarded_host` when not empty), created when
+  // missing; nullptr after Close().
+  std::shared_ptr<BatchCommandsClient> GetOrCreate(std::string_view address,
+                                                   std::string_view forwarded_host)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Codec, attach, send, decode: the innermost send function.
   absl::StatusOr<Response> SendEncoded(std::string_view address, const Request& request,
@@ -119,9 +125,11 @@ class BatchRpcClient final : public RpcClient {
   const RpcClientOptions options_;
   mutable absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  // Ordered so Close() shuts pools down in a deterministic order.
-  absl::btree_map<std::string, std::shared_ptr<BatchCommandsClient>, std::less<>> pools_
-      ABSL_GUARDED_BY(mu_);
+  // Keyed by (address, forwarded host; "" = direct): a proxied target gets its own streams
+  // (client-go batchConn forwardedClients).  Ordered so Close() shuts pools down in a
+  // deterministic order.
+  absl::btree_map<std::pair<std::string, std::string>, std::shared_ptr<BatchCommandsClient>>
+      pools_ ABSL_GUARDED_BY(mu_);
   // Shared with every pool's feedback callback, so the listener can be replaced later.
   struct ListenerSlot;
   const std::shared_ptr<ListenerSlot> listener_;

@@ -216,6 +216,9 @@ absl::Status GrpcTransport::Call(const Endpoint& to, const RpcMethod& method,
   grpc::GenericStub stub(ChannelFor(to.address));
   grpc::ClientContext ctx;
   if (!deadline.is_infinite()) ctx.set_deadline(ToSystemDeadline(env_, deadline));
+  if (!to.forwarded_host.empty()) {
+    ctx.AddMetadata(std::string(kForwardedHostMetadataKey), to.forwarded_host);
+  }
   grpc::ByteBuffer reply;
   grpc::Status status;
   FiberWaitTag tag;
@@ -244,6 +247,11 @@ absl::StatusOr<std::unique_ptr<ClientStream>> GrpcTransport::OpenStream(const En
   RuntimeThread& thread = RequireRuntimeFiber(env_, "OpenStream");
   auto ctx = std::make_unique<grpc::ClientContext>();
   if (!deadline.is_infinite()) ctx->set_deadline(ToSystemDeadline(env_, deadline));
+  // A stream opened for a forwarded host carries it for its whole life (client-go keeps one
+  // batch stream per forwarded host).
+  if (!to.forwarded_host.empty()) {
+    ctx->AddMetadata(std::string(kForwardedHostMetadataKey), to.forwarded_host);
+  }
   auto stream = std::make_unique<GrpcClientStream>(ChannelFor(to.address), std::move(ctx));
   absl::Status s = stream->Start(std::string(method.full_name), &thread.cq());
   if (!s.ok()) return s;
