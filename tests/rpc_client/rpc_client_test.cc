@@ -29,6 +29,7 @@ class FakeTikv {
     sim::SimNode& node = env.network().AddNode(std::move(name));
     node.RegisterStream(std::string(kBatchCommands.full_name),
                         [this](std::shared_ptr<sim::ServerStream> stream) {
+                          stream_forwarded_hosts.push_back(stream->forwarded_host());
                           sim::StreamCallbacks cb;
                           cb.on_message = [this, stream](const std::string& bytes) {
                             OnMessage(stream, bytes);
@@ -38,6 +39,8 @@ class FakeTikv {
   }
   uint64_t feedback_store_id = 0;
   int messages = 0;
+  // The tikv-forwarded-host metadata of every stream opened to this node ("" = direct).
+  std::vector<std::string> stream_forwarded_hosts;
   std::vector<kvrpcpb::Context> contexts;
 
  private:
@@ -120,6 +123,29 @@ TEST_F(RpcClientTest, OnePoolPerAddressCreatedLazily) {
     absl::StatusOr<Response> closed = client.SendRequest("store-1", GetRequest("e"),
                                                          env_.now() + 5s);
     EXPECT_EQ(closed.status().code(), absl::StatusCode::kCancelled);
+  });
+}
+
+// NET-14: a request with a forwarded host goes to the proxy over streams of its own, opened
+// with the tikv-forwarded-host metadata (client-go client_batch.go forwarded clients);
+// CloseAddress drops the proxy's forwarded pools too.
+TEST_F(RpcClientTest, ForwardedHostGetsItsOwnStreams) {
+  RunOnFiber([&] {
+    BatchRpcClient client(env_, RpcClientOptions{.batch = {.connection_count = 1}});
+    EXPECT_EQ(ValueOf(client.SendRequest("store-1", GetRequest("a"), env_.now() + 5s)),
+              "store-1:a");
+    Request forwarded = GetRequest("b");
+    forwarded.forwarded_host = "store-2";
+    EXPECT_EQ(ValueOf(client.SendRequest("store-1", forwarded, env_.now() + 5s)), "store-1:b");
+    EXPECT_EQ(ValueOf(client.SendRequest("store-1", forwarded, env_.now() + 5s)), "store-1:b");
+    EXPECT_EQ(client.pool_count(), 2u);
+    EXPECT_EQ(client.stats("store-1").requests, 1u);
+    EXPECT_EQ(client.stats("store-1", "store-2").requests, 2u);
+    EXPECT_EQ(store1_.stream_forwarded_hosts, (std::vector<std::string>{"", "store-2"}));
+    EXPECT_TRUE(store2_.stream_forwarded_hosts.empty());
+    client.CloseAddress("store-1");
+    EXPECT_EQ(client.pool_count(), 0u);
+    client.Close();
   });
 }
 
