@@ -63,6 +63,9 @@ struct RawClientOptions {
   bool atomic_for_cas = false;
   // Backoff budget of one operation in ms (client-go rawkvMaxBackoff = 20000).
   int64_t max_backoff_ms = 20000;
+  // When a region's leader cannot be reached, send its requests through a reachable follower
+  // that relays them (client-go TiKVClient.EnableForwarding, default off).
+  bool enable_forwarding = false;
   // Timeout of one RPC attempt (client-go ReadTimeoutShort = 30 s).
   Duration rpc_timeout = std::chrono::seconds(30);
   // Context.max_execution_duration_ms of writes (client-go MaxWriteExecutionTime = 20 s).

@@ -42,6 +42,7 @@
 #include "locate/backoffer.h"
 #include "locate/region_cache.h"
 #include "locate/region_request_sender.h"
+#include "locate/routing_layers.h"
 #include "locate/store_cache.h"
 #include "pd/rpc_pd_client.h"
 #include "rpc/rpc_client.h"
@@ -69,10 +70,7 @@ std::string KeyOf(int worker, int i) { return absl::StrCat("k", worker, "-", i);
 struct Client {
   Env& env;
   std::unique_ptr<pd::RpcPdClient> pd;
-  std::unique_ptr<locate::RegionCache> cache;
-  std::unique_ptr<locate::StoreCache> stores;
-  std::unique_ptr<rpc::BatchRpcClient> rpc;
-  std::unique_ptr<locate::RegionRequestSender> sender;
+  std::unique_ptr<locate::RoutingLayers> layers;
 
   absl::Status Start(const std::vector<std::string>& endpoints, rpc::RpcClientOptions rpc_options) {
     pd::PdClientOptions o;
@@ -80,19 +78,14 @@ struct Client {
     absl::StatusOr<std::unique_ptr<pd::RpcPdClient>> p = pd::RpcPdClient::Create(env, o);
     if (!p.ok()) return p.status();
     pd = *std::move(p);
-    cache = std::make_unique<locate::RegionCache>(env, *pd);
-    stores = std::make_unique<locate::StoreCache>(env, *pd);
-    rpc = std::make_unique<rpc::BatchRpcClient>(env, std::move(rpc_options));
-    rpc->set_health_feedback_listener(
-        [this](const kvrpcpb::HealthFeedback& f) { stores->RecordHealthFeedback(f); });
-    stores->set_address_change_listener([this](std::string_view old) { rpc->CloseAddress(old); });
-    sender = std::make_unique<locate::RegionRequestSender>(
-        env, *cache, *stores, *rpc, locate::SenderOptions{.cluster_id = pd->cluster_id()});
+    locate::RoutingLayersOptions options;
+    options.rpc = std::move(rpc_options);
+    options.sender.cluster_id = pd->cluster_id();
+    layers = std::make_unique<locate::RoutingLayers>(env, *pd, std::move(options));
     return absl::OkStatus();
   }
   void Close() {
-    rpc->Close();
-    stores->Close();
+    layers->Close();
     pd->Close();
   }
 
@@ -102,10 +95,10 @@ struct Client {
                                    MonoTime deadline) {
     locate::Backoffer bo(env, locate::kRawKvMaxBackoffMs, CancelToken::WithDeadline(deadline));
     for (;;) {
-      absl::StatusOr<locate::KeyLocation> loc = cache->LocateKey(bo, key);
+      absl::StatusOr<locate::KeyLocation> loc = layers->cache().LocateKey(bo, key);
       if (!loc.ok()) return loc.status();
       rpc::Request attempt = request.Clone();
-      absl::StatusOr<rpc::Response> resp = sender->SendReq(bo, attempt, loc->region, 2s);
+      absl::StatusOr<rpc::Response> resp = layers->sender().SendReq(bo, attempt, loc->region, 2s);
       if (!resp.ok()) return resp.status();
       const errorpb::Error* region_error = resp->region_error();
       if (region_error == nullptr) return resp;
@@ -266,7 +259,7 @@ absl::Status RunRoutingChaos(uint64_t seed, sim::SimEnv& env) {
         fail(absl::InternalError(absl::StrCat("calm read of ", key, " returned \"", got, "\"")));
       }
       locate::Backoffer bo(e, locate::kLocateRegionMaxBackoffMs);
-      absl::StatusOr<locate::KeyLocation> loc = client.cache->LocateKey(bo, key);
+      absl::StatusOr<locate::KeyLocation> loc = client.layers->cache().LocateKey(bo, key);
       const sim::SimRegion* truth = cluster.RegionForRawKey(key);
       if (!loc.ok() || truth == nullptr || loc->region.id != truth->id ||
           loc->region.ver != truth->version || loc->region.conf_ver != truth->conf_ver) {

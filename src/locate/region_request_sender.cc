@@ -278,7 +278,11 @@ absl::StatusOr<bool> RegionRequestSender::OnRegionError(Backoffer& bo, ReplicaSe
   }
 
   if (error.has_bucket_version_not_match()) {  // RE-11
-    // Divergence: the cache keeps no bucket state to update; the caller re-splits.
+    // The server's bucket keys replace the cached ones; the caller re-splits its request by
+    // the new buckets, so this attempt is not retried.
+    const errorpb::BucketVersionNotMatch& bvnm = error.bucket_version_not_match();
+    std::vector<std::string> keys(bvnm.keys().begin(), bvnm.keys().end());
+    cache_.OnBucketVersionNotMatch(target.region, bvnm.version(), keys);
     return false;
   }
 

@@ -9,20 +9,13 @@
 #include "kv/api_codec.h"
 #include "locate/region_cache.h"
 #include "locate/region_request_sender.h"
+#include "locate/routing_layers.h"
 #include "pd/rpc_pd_client.h"
 #include "raw/codec_pd_client.h"
 #include "raw/raw_engine.h"
 #include "rpc/rpc_client.h"
 
-// TODO(#6): the store cache and request sender land with the routing work; until then a raw
-// client cannot be built (kUnimplemented).
-#if __has_include("locate/store_cache.h")
-#include "locate/store_cache.h"
-#define TIKV_RAW_HAVE_SENDER 1
-#endif
-
 namespace tikv::raw {
-#ifdef TIKV_RAW_HAVE_SENDER
 namespace {
 
 kvrpcpb::APIVersion ToProto(ApiVersion v) {
@@ -39,47 +32,45 @@ kvrpcpb::APIVersion ToProto(ApiVersion v) {
 
 class ProdRawStack final : public RawStack {
  public:
-  ProdRawStack(Env& env, std::unique_ptr<pd::RpcPdClient> pd, std::unique_ptr<kv::Codec> codec)
+  ProdRawStack(Env& env, std::unique_ptr<pd::RpcPdClient> pd, std::unique_ptr<kv::Codec> codec,
+               bool enable_forwarding)
       : pd_(std::move(pd)),
         codec_(std::move(codec)),
         codec_pd_(*pd_, *codec_),
-        cache_(env, codec_pd_),
-        stores_(env, codec_pd_),
-        rpc_(env, rpc::RpcClientOptions{.codec = codec_.get()}),
-        sender_(env, cache_, stores_, rpc_) {
-    // Expired entries and delayed reloads are swept in the background, as client-go's region
-    // cache does from NewRegionCache.
-    cache_.StartBackground();
-  }
+        layers_(env, codec_pd_, LayerOptions(pd_->cluster_id(), codec_.get(), enable_forwarding)) {}
 
-  // Destroyed on a runtime fiber (RawClient's destructor): the RPC client and store cache join
-  // their fibers here.
+  // Destroyed on a runtime fiber (RawClient's destructor): the layers join their fibers here.
   ~ProdRawStack() override { Close(); }
 
-  locate::RegionCache& cache() override { return cache_; }
-  locate::RegionRequestSender& sender() override { return sender_; }
+  locate::RegionCache& cache() override { return layers_.cache(); }
+  locate::RegionRequestSender& sender() override { return layers_.sender(); }
   const kv::Codec& codec() override { return *codec_; }
   uint64_t cluster_id() override { return pd_->cluster_id(); }
 
   void Close() override {
     if (closed_) return;
     closed_ = true;
-    // The region cache stops before the PD client it loads from (client-go fixed this order in
-    // Jan 2026: a background reload must not reach a closed PD client), then the RPC client.
-    cache_.Close();
+    // The routing layers stop before the PD client they load from (client-go fixed this order
+    // in Jan 2026: a background reload must not reach a closed PD client).
+    layers_.Close();
     pd_->Close();
-    rpc_.Close();
   }
 
  private:
+  static locate::RoutingLayersOptions LayerOptions(uint64_t cluster_id, const kv::Codec* codec,
+                                                   bool enable_forwarding) {
+    locate::RoutingLayersOptions options;
+    options.rpc.codec = codec;
+    options.sender.cluster_id = cluster_id;
+    options.sender.enable_forwarding = enable_forwarding;
+    return options;
+  }
+
   // Declaration order is construction order; each member only uses the ones above it.
   std::unique_ptr<pd::RpcPdClient> pd_;
   std::unique_ptr<kv::Codec> codec_;
   CodecPdClient codec_pd_;
-  locate::RegionCache cache_;
-  locate::StoreCache stores_;
-  rpc::BatchRpcClient rpc_;
-  locate::RegionRequestSender sender_;
+  locate::RoutingLayers layers_;
   bool closed_ = false;
 };
 
@@ -120,13 +111,8 @@ absl::StatusOr<std::unique_ptr<RawStack>> BuildRawStack(Env& env,
     return codec.status();
   }
   return std::unique_ptr<RawStack>(
-      std::make_unique<ProdRawStack>(env, std::move(*pd), std::move(*codec)));
+      std::make_unique<ProdRawStack>(env, std::move(*pd), std::move(*codec),
+                                     options.enable_forwarding));
 }
-
-#else
-absl::StatusOr<std::unique_ptr<RawStack>> BuildRawStack(Env&, const RawClientOptions&) {
-  return absl::UnimplementedError("raw: the region request sender is not built yet");
-}
-#endif
 
 }  // namespace tikv::raw

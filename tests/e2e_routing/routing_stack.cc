@@ -14,32 +14,24 @@ absl::Status RoutingStack::Start(const std::vector<std::string>& pd_endpoints,
   absl::StatusOr<std::unique_ptr<pd::RpcPdClient>> p = pd::RpcPdClient::Create(env_, pd_options);
   if (!p.ok()) return p.status();
   pd_ = *std::move(p);
-  cache_ = std::make_unique<locate::RegionCache>(env_, *pd_);
-  stores_ = std::make_unique<locate::StoreCache>(env_, *pd_);
-  rpc_ = std::make_unique<rpc::BatchRpcClient>(env_, std::move(rpc_options));
-  rpc_->set_health_feedback_listener(
-      [this](const kvrpcpb::HealthFeedback& f) { stores_->RecordHealthFeedback(f); });
-  stores_->set_address_change_listener([this](std::string_view old) { rpc_->CloseAddress(old); });
-  sender_ = std::make_unique<locate::RegionRequestSender>(
-      env_, *cache_, *stores_, *rpc_, locate::SenderOptions{.cluster_id = pd_->cluster_id()});
+  locate::RoutingLayersOptions options;
+  options.rpc = std::move(rpc_options);
+  options.sender.cluster_id = pd_->cluster_id();
+  layers_ = std::make_unique<locate::RoutingLayers>(env_, *pd_, std::move(options));
   return absl::OkStatus();
 }
 
 void RoutingStack::Close() {
-  // Senders first, then the layers they use; background fibers stop in Close().
-  sender_.reset();
-  if (rpc_ != nullptr) rpc_->Close();
-  if (stores_ != nullptr) stores_->Close();
+  // The layers stop first (region cache, store cache, RPC client), then the PD client.
+  if (layers_ != nullptr) layers_->Close();
   if (pd_ != nullptr) pd_->Close();
-  rpc_.reset();
-  stores_.reset();
-  cache_.reset();
+  layers_.reset();
   pd_.reset();
 }
 
 absl::StatusOr<locate::KeyLocation> RoutingStack::Locate(const std::string& key) {
   locate::Backoffer bo(env_, locate::kLocateRegionMaxBackoffMs);
-  return cache_->LocateKey(bo, key);
+  return layers_->cache().LocateKey(bo, key);
 }
 
 absl::StatusOr<rpc::Response> RoutingStack::Do(const rpc::Request& request, const std::string& key,
@@ -47,12 +39,12 @@ absl::StatusOr<rpc::Response> RoutingStack::Do(const rpc::Request& request, cons
                                                Duration attempt_timeout, locate::SendStats* stats) {
   locate::Backoffer bo(env_, budget_ms, CancelToken::WithDeadline(deadline));
   for (;;) {
-    absl::StatusOr<locate::KeyLocation> loc = cache_->LocateKey(bo, key);
+    absl::StatusOr<locate::KeyLocation> loc = layers_->cache().LocateKey(bo, key);
     if (!loc.ok()) return loc.status();
     rpc::Request attempt = request.Clone();
     locate::SendStats one;
     absl::StatusOr<rpc::Response> resp =
-        sender_->SendReq(bo, attempt, loc->region, attempt_timeout, &one);
+        layers_->sender().SendReq(bo, attempt, loc->region, attempt_timeout, &one);
     if (stats != nullptr) {
       stats->attempts += one.attempts;
       stats->region_errors += one.region_errors;

@@ -19,6 +19,7 @@
 #include "locate/backoffer.h"
 #include "locate/region_cache.h"
 #include "locate/region_request_sender.h"
+#include "locate/routing_layers.h"
 #include "locate/store_cache.h"
 #include "pd/rpc_pd_client.h"
 #include "rpc/request.h"
@@ -73,18 +74,15 @@ class RoutingStack {
                                      locate::SendStats* stats = nullptr);
 
   pd::RpcPdClient& pd() { return *pd_; }
-  locate::RegionCache& cache() { return *cache_; }
-  locate::StoreCache& stores() { return *stores_; }
-  rpc::BatchRpcClient& rpc() { return *rpc_; }
-  locate::RegionRequestSender& sender() { return *sender_; }
+  locate::RegionCache& cache() { return layers_->cache(); }
+  locate::StoreCache& stores() { return layers_->stores(); }
+  rpc::BatchRpcClient& rpc() { return layers_->rpc(); }
+  locate::RegionRequestSender& sender() { return layers_->sender(); }
 
  private:
   Env& env_;
   std::unique_ptr<pd::RpcPdClient> pd_;
-  std::unique_ptr<locate::RegionCache> cache_;
-  std::unique_ptr<locate::StoreCache> stores_;
-  std::unique_ptr<rpc::BatchRpcClient> rpc_;
-  std::unique_ptr<locate::RegionRequestSender> sender_;
+  std::unique_ptr<locate::RoutingLayers> layers_;
 };
 
 }  // namespace tikv::e2e

@@ -317,6 +317,44 @@ TEST(RegionRequestTest, RegionNotFoundRetriesLeaderOnce) {
   });
 }
 
+// Ports client-go internal/locate/region_request.go onRegionError (BucketVersionNotMatch
+// branch, covered in client-go by TestShouldNotRetryFlashback's bucket part): the error comes
+// back to the caller without a retry or backoff, and the server's bucket keys are cached.
+TEST(RegionRequestTest, BucketVersionNotMatchInstallsServerBuckets) {
+  World w;
+  w.tikv.SplitAt({}, {1, 2, 3});
+  RunWorld(w, [&] {
+    KeyLocation loc = w.Locate("k");
+    EXPECT_EQ(loc.BucketVersion(), 0u);
+    int calls = 0;
+    w.tikv.inject = [&](uint64_t, const kvrpcpb::Context&) -> std::optional<errorpb::Error> {
+      ++calls;
+      errorpb::Error e;
+      e.mutable_bucket_version_not_match()->set_version(7);
+      e.mutable_bucket_version_not_match()->add_keys("c");
+      e.mutable_bucket_version_not_match()->add_keys("m");
+      return e;
+    };
+    Backoffer bo(w.env, 20000);
+    kvrpcpb::GetRequest get;
+    get.set_key("k");
+    rpc::Request req = rpc::Request::Of(rpc::CmdType::kGet, get);
+    absl::StatusOr<rpc::Response> r = w.sender->SendReq(bo, req, loc.region, 2s);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_NE(r->region_error(), nullptr);
+    EXPECT_TRUE(r->region_error()->has_bucket_version_not_match());
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(bo.TotalBackoffTimes(), 0);
+    std::shared_ptr<const Region> cached = w.cache->GetCachedRegion(loc.region);
+    ASSERT_NE(cached, nullptr);
+    ASSERT_NE(cached->buckets, nullptr);
+    EXPECT_EQ(cached->buckets->version(), 7u);
+    ASSERT_EQ(cached->buckets->keys_size(), 2);
+    EXPECT_EQ(cached->buckets->keys(0), "c");
+    EXPECT_EQ(cached->buckets->keys(1), "m");
+  });
+}
+
 // Ports client-go internal/locate/region_request_test.go TestOnRegionError (KeyNotInRegion).
 TEST(RegionRequestTest, KeyNotInRegionInvalidatesAndReturns) {
   World w;
