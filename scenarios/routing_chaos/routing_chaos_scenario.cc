@@ -204,7 +204,9 @@ absl::Status RunRoutingChaos(uint64_t seed, sim::SimEnv& env) {
           }
           if (e.clock().Now() > deadline) {
             fail(absl::InternalError(absl::StrCat("operation on ", key, " outlived its deadline by ",
-                                                  (e.clock().Now() - deadline).count(), "ns")));
+                                                  (e.clock().Now() - deadline).count(), "ns (",
+                                                  r.ok() ? "answered" : r.status().ToString(),
+                                                  ")")));
           }
           if (!r.ok()) {
             ++failed_ops;

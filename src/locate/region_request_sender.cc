@@ -175,8 +175,15 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
 absl::Status RegionRequestSender::OnSendFail(Backoffer& bo, ReplicaSelector& selector,
                                              const RpcTarget& target, rpc::Request& request,
                                              const absl::Status& error) {
-  // Cancelled by the caller (or its deadline passed): stop, whatever the transport said.
+  // Cancelled by the caller, or its deadline passed: stop, whatever the transport said.  The
+  // token does not read the clock, so the deadline is checked here: probing the store or
+  // backing off now would only make the caller wait past its deadline.
   if (bo.cancel_token().IsCancelled()) return bo.cancel_token().status();
+  if (env_.clock().Now() >= bo.cancel_token().deadline()) {
+    return WithMessage(absl::DeadlineExceededError(error.message()),
+                       absl::StrCat("deadline exceeded: send tikv request error: ",
+                                    error.message(), ", ctx: ", TargetText(target)));
+  }
   if (error.code() == absl::StatusCode::kDeadlineExceeded &&
       selector.OnReadRequestConfigurableTimeout(request)) {
     return absl::OkStatus();  // retry another replica at once

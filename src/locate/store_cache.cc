@@ -340,17 +340,25 @@ Liveness StoreCache::Probe(const StoreInfo& info, const CancelToken* cancel) {
     return probe->result;
   }
   // Port of client-go store_cache.go, invokeKVStatusAPI(): SERVING is reachable, anything
-  // else (including a failed call) unreachable.  The probe is not tied to the caller's token
-  // so sharers are never cut short by another caller's cancellation.
+  // else (including a failed call) unreachable.  The probe is not tied to the caller's
+  // cancellation, so sharers are never cut short by another caller cancelling, but it ends by
+  // the caller's deadline (client-go derives the probe's context from the caller's); a probe
+  // cut short that way learned nothing and reports kUnknown.
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
-  absl::Status status = env_.transport().Call(
-      Endpoint{info.address}, rpc::kHealthCheck, request, &response,
-      env_.clock().Now() + options_.liveness_timeout, &fibers_.cancel_token());
+  const MonoTime probe_deadline = env_.clock().Now() + options_.liveness_timeout;
+  const MonoTime caller_deadline = cancel != nullptr ? cancel->deadline() : MonoTime::Infinite();
+  absl::Status status = env_.transport().Call(Endpoint{info.address}, rpc::kHealthCheck, request,
+                                              &response, std::min(probe_deadline, caller_deadline),
+                                              &fibers_.cancel_token());
   Liveness result =
       status.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING
           ? Liveness::kReachable
           : Liveness::kUnreachable;
+  if (!status.ok() && caller_deadline < probe_deadline &&
+      env_.clock().Now() >= caller_deadline) {
+    result = Liveness::kUnknown;
+  }
   {
     absl::MutexLock lock(&mu_);
     probes_in_flight_.erase(info.address);

@@ -617,6 +617,33 @@ TEST(RegionRequestTest, CancelledCallerStopsWithoutReload) {
   });
 }
 
+// The caller's deadline ends the attempt: the sender returns kDeadlineExceeded at the deadline
+// without probing the store or backing off (client-go's onSendFail sees the context's error
+// first).  Regression test: a liveness probe after the timed-out send overran the deadline.
+TEST(RegionRequestTest, SendTimingOutAtTheCallersDeadlineStopsThere) {
+  World w;
+  w.tikv.SplitAt({}, {1, 2, 3});
+  RunWorld(w, [&] {
+    KeyLocation loc = w.Locate("k");
+    // Store 1 (the leader) answers only long after the caller's deadline.
+    sim::LinkConfig slow;
+    slow.base_latency_min = slow.base_latency_max = 10s;
+    w.env.network().SetLinkConfig("client", "store-1", slow);
+    const MonoTime deadline = w.env.clock().Now() + 500ms;
+    Backoffer bo(w.env, 20000, CancelToken::WithDeadline(deadline));
+    kvrpcpb::RawGetRequest get;
+    get.set_key("k");
+    rpc::Request req = rpc::Request::Of(rpc::CmdType::kRawGet, get);
+    const int probes_before = w.stores->probes();
+    absl::StatusOr<rpc::Response> r = w.sender->SendReq(bo, req, loc.region, 2s);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
+    EXPECT_LE(w.env.clock().Now(), deadline);
+    EXPECT_EQ(w.stores->probes(), probes_before) << r.status();
+    EXPECT_EQ(bo.TotalBackoffTimes(), 0);
+    w.env.network().SetLinkConfig("client", "store-1", sim::LinkConfig{});
+  });
+}
+
 // Every replica unreachable: each attempt fails, the stores are retired, and once no replica is
 // left the caller gets the fake EpochNotMatch (or the tikvRPC budget error).
 TEST(RegionRequestTest, AllReplicasDownEndsWithFakeErrorOrBudget) {
