@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "kvrpcpb.pb.h"
 #include "locate/region_request_sender.h"
+#include "locate/routing_layers.h"
 #include "pd/rpc_pd_client.h"
 #include "rpc/rpc_client.h"
 #include "sim/testing/sim_world.h"
@@ -22,43 +23,38 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The routing layers as the raw client assembles them (locate::RoutingLayers), so the health
+// feedback test below also proves the layers' wiring.
 struct Stack {
   Env& env;
   std::unique_ptr<pd::RpcPdClient> pd;
-  std::unique_ptr<locate::RegionCache> cache;
-  std::unique_ptr<locate::StoreCache> stores;
-  std::unique_ptr<rpc::BatchRpcClient> rpc;
-  std::unique_ptr<locate::RegionRequestSender> sender;
+  std::unique_ptr<locate::RoutingLayers> layers;
+  locate::StoreCache* stores = nullptr;
 
   void Start(const std::vector<std::string>& endpoints, bool forwarding) {
     pd::PdClientOptions o;
     o.endpoints = endpoints;
     pd = *pd::RpcPdClient::Create(env, o);
-    cache = std::make_unique<locate::RegionCache>(env, *pd);
-    stores = std::make_unique<locate::StoreCache>(env, *pd);
-    rpc = std::make_unique<rpc::BatchRpcClient>(env);
-    rpc->set_health_feedback_listener(
-        [this](const kvrpcpb::HealthFeedback& f) { stores->RecordHealthFeedback(f); });
-    stores->set_health_feedback_requester(locate::MakeRpcHealthFeedbackRequester(env, *rpc));
-    sender = std::make_unique<locate::RegionRequestSender>(
-        env, *cache, *stores, *rpc,
-        locate::SenderOptions{.cluster_id = pd->cluster_id(), .enable_forwarding = forwarding});
+    locate::RoutingLayersOptions options;
+    options.sender.cluster_id = pd->cluster_id();
+    options.sender.enable_forwarding = forwarding;
+    layers = std::make_unique<locate::RoutingLayers>(env, *pd, std::move(options));
+    stores = &layers->stores();
   }
   void Close() {
-    rpc->Close();
-    stores->Close();
+    layers->Close();
     pd->Close();
   }
   locate::KeyLocation Locate(const std::string& key) {
     locate::Backoffer bo(env, locate::kLocateRegionMaxBackoffMs);
-    absl::StatusOr<locate::KeyLocation> loc = cache->LocateKey(bo, key);
+    absl::StatusOr<locate::KeyLocation> loc = layers->cache().LocateKey(bo, key);
     EXPECT_TRUE(loc.ok()) << loc.status();
     return *loc;
   }
   absl::StatusOr<rpc::Response> Raw(rpc::Request req, const std::string& key,
                                     locate::SendStats* stats, int64_t budget_ms = 20000) {
     locate::Backoffer bo(env, budget_ms);
-    return sender->SendReq(bo, req, Locate(key).region, 2s, stats);
+    return layers->sender().SendReq(bo, req, Locate(key).region, 2s, stats);
   }
   absl::StatusOr<rpc::Response> RawPut(const std::string& key, const std::string& value) {
     kvrpcpb::RawPutRequest put;
@@ -74,7 +70,7 @@ struct Stack {
     return Raw(rpc::Request::Of(rpc::CmdType::kRawGet, get), key, stats, budget_ms);
   }
   uint64_t LeaderStore(const std::string& key) {
-    std::shared_ptr<const locate::Region> r = cache->GetCachedRegion(Locate(key).region);
+    std::shared_ptr<const locate::Region> r = layers->cache().GetCachedRegion(Locate(key).region);
     return r != nullptr && r->Leader() != nullptr ? r->Leader()->store_id() : 0;
   }
 };
@@ -101,7 +97,7 @@ TEST(ForwardingTest, UnreachableLeaderIsReachedThroughAProxy) {
     EXPECT_FALSE(stats.last_proxy_address.empty());  // ... through a proxy
     EXPECT_NE(stats.last_proxy_address, leader_node);
     EXPECT_GE(world.nodes.forwarded_streams(), 1);
-    EXPECT_GT(s.rpc->stats(stats.last_proxy_address, leader_node).requests, 0u);
+    EXPECT_GT(s.layers->rpc().stats(stats.last_proxy_address, leader_node).requests, 0u);
     // Writes go the same way; the known proxy is used at once.
     locate::SendStats again;
     kvrpcpb::RawPutRequest put;
@@ -165,6 +161,24 @@ TEST(ForwardingTest, SimulatedStoreServesHealthFeedback) {
     EXPECT_EQ(s.stores->Get(leader)->tikv_slow_score, 1);
     EXPECT_FALSE(s.stores->Get(leader)->slow);
   }).ok());
+}
+
+// RoutingLayers' lifecycle: the region cache's background sweep runs until Close(), Close()
+// is idempotent, and lookups after it fail kCancelled instead of reaching a closing PD client.
+TEST(RoutingLayersTest, CloseStopsTheLayersOnce) {
+  SimWorld world;
+  ASSERT_TRUE(world.RunOnFiber([&] {
+    Stack s{world.env};
+    s.Start(world.PdEndpoints(), /*forwarding=*/false);
+    ASSERT_TRUE(s.RawPut("k", "v").ok());
+    EXPECT_FALSE(s.layers->cache().closed());
+    s.layers->Close();
+    s.layers->Close();
+    EXPECT_TRUE(s.layers->cache().closed());
+    locate::Backoffer bo(world.env, locate::kLocateRegionMaxBackoffMs);
+    EXPECT_EQ(s.layers->cache().LocateKey(bo, "k").status().code(), absl::StatusCode::kCancelled);
+    s.pd->Close();
+  }).ok());  // env.Run() ends: no background fiber outlived Close()
 }
 
 }  // namespace
