@@ -11,6 +11,7 @@
 #include "pd/rpc_pd_client.h"
 #include "sim/env/sim_env.h"
 #include "tests/locate/sim_fiber.h"
+#include "tests/pd/pd_client_fixture.h"
 #include "tests/util/fake_pd.h"
 
 namespace tikv::pd {
@@ -18,14 +19,6 @@ namespace {
 
 using ::tikv::testing::FakePd;
 using ::tikv::testing::RunOnFiber;
-
-std::unique_ptr<RpcPdClient> MakeClient(sim::SimEnv& env, const FakePd& pd,
-                                        PdClientOptions options = {}) {
-  options.endpoints = pd.endpoints();
-  absl::StatusOr<std::unique_ptr<RpcPdClient>> c = RpcPdClient::Create(env, options);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? *std::move(c) : nullptr;
-}
 
 // Ports tikv/pd tests/integrations/client/client_test.go TestClientLeaderChange (the member
 // loop notices a leader change without any failing call, and runs the callbacks).

@@ -13,6 +13,7 @@
 #include "pd/rpc_pd_client.h"
 #include "sim/env/sim_env.h"
 #include "tests/locate/sim_fiber.h"
+#include "tests/pd/pd_client_fixture.h"
 #include "tests/util/fake_pd.h"
 
 namespace tikv::pd {
@@ -23,11 +24,8 @@ using ::tikv::testing::RunOnFiber;
 
 std::unique_ptr<RpcPdClient> MakeClient(sim::SimEnv& env, const FakePd& pd, bool router) {
   PdClientOptions options;
-  options.endpoints = pd.endpoints();
   options.enable_router_client = router;
-  absl::StatusOr<std::unique_ptr<RpcPdClient>> c = RpcPdClient::Create(env, options);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? *std::move(c) : nullptr;
+  return MakeClient(env, pd, std::move(options));
 }
 
 // Ports tikv/pd tests/integrations/client/router_client_test.go TestRouterClientEnabledSuite

@@ -14,6 +14,7 @@
 #include "oracle/timestamp.h"
 #include "sim/env/sim_env.h"
 #include "tests/locate/sim_fiber.h"
+#include "tests/pd/pd_client_fixture.h"
 #include "tests/util/fake_pd.h"
 
 namespace tikv::pd {
@@ -21,14 +22,6 @@ namespace {
 
 using ::tikv::testing::FakePd;
 using ::tikv::testing::RunOnFiber;
-
-std::unique_ptr<RpcPdClient> MakeClient(sim::SimEnv& env, const FakePd& pd) {
-  PdClientOptions options;
-  options.endpoints = pd.endpoints();
-  absl::StatusOr<std::unique_ptr<RpcPdClient>> c = RpcPdClient::Create(env, options);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? *std::move(c) : nullptr;
-}
 
 TEST(RpcPdClientTest, DiscoversLeaderAndClusterId) {
   sim::SimEnv env;
