@@ -352,6 +352,26 @@ std::vector<std::shared_ptr<Region>> RegionCache::HandleRegionInfos(
   return out;
 }
 
+// The checks client-go's scanRegions and batchScanRegions both make on one answer from PD: no
+// region, a gap in the requested ranges, or (when leaders are needed) no region with a leader
+// is kUnavailable, which the caller backs off on and asks again.  `what` describes the request
+// in the error.
+absl::StatusOr<std::vector<std::shared_ptr<Region>>> RegionCache::RegionsFromScanPage(
+    std::vector<pd::RegionInfo> page, const std::vector<pd::KeyRange>& ranges, int limit,
+    bool need_leader, const std::string& what) {
+  if (page.empty()) {
+    return absl::UnavailableError(absl::StrCat("PD returned no region, ", what));
+  }
+  if (RegionsHaveGapInRanges(ranges, page, limit)) {
+    return absl::UnavailableError(absl::StrCat("PD returned regions have gaps, ", what));
+  }
+  std::vector<std::shared_ptr<Region>> valid = HandleRegionInfos(std::move(page), need_leader);
+  if (valid.empty()) {
+    return absl::UnavailableError(absl::StrCat("All returned regions have no leaders, ", what));
+  }
+  return valid;
+}
+
 // Port of client-go scanRegions().
 absl::StatusOr<std::vector<std::shared_ptr<Region>>> RegionCache::ScanRegions(
     Backoffer& bo, std::string_view start, std::string_view end, int limit) {
@@ -369,20 +389,11 @@ absl::StatusOr<std::vector<std::shared_ptr<Region>>> RegionCache::ScanRegions(
       backoff_error = page.status();
       continue;
     }
-    if (page->empty()) {
-      backoff_error = absl::UnavailableError(absl::StrCat("PD returned no region, limit: ", limit));
-      continue;
-    }
-    if (RegionsHaveGapInRanges({pd::KeyRange{std::string(start), std::string(end)}}, *page,
-                               limit)) {
-      backoff_error = absl::UnavailableError(
-          absl::StrCat("PD returned regions have gaps, limit: ", limit));
-      continue;
-    }
-    std::vector<std::shared_ptr<Region>> valid = HandleRegionInfos(*std::move(page), true);
-    if (valid.empty()) {
-      backoff_error = absl::UnavailableError(
-          absl::StrCat("All returned regions have no leaders, limit: ", limit));
+    absl::StatusOr<std::vector<std::shared_ptr<Region>>> valid = RegionsFromScanPage(
+        *std::move(page), {pd::KeyRange{std::string(start), std::string(end)}}, limit,
+        /*need_leader=*/true, absl::StrCat("limit: ", limit));
+    if (!valid.ok()) {
+      backoff_error = valid.status();
       continue;
     }
     return valid;
@@ -410,21 +421,11 @@ absl::StatusOr<std::vector<std::shared_ptr<Region>>> RegionCache::BatchScanRegio
       backoff_error = page.status();
       continue;
     }
-    if (page->empty()) {
-      backoff_error = absl::UnavailableError(absl::StrCat(
-          "PD returned no region, range num: ", ranges.size(), ", limit: ", limit));
-      continue;
-    }
-    if (RegionsHaveGapInRanges(ranges, *page, limit)) {
-      backoff_error = absl::UnavailableError(absl::StrCat(
-          "PD returned regions have gaps, range num: ", ranges.size(), ", limit: ", limit));
-      continue;
-    }
-    std::vector<std::shared_ptr<Region>> valid =
-        HandleRegionInfos(*std::move(page), options.need_leader);
-    if (valid.empty()) {
-      backoff_error = absl::UnavailableError(
-          absl::StrCat("All returned regions have no leaders, limit: ", limit));
+    absl::StatusOr<std::vector<std::shared_ptr<Region>>> valid =
+        RegionsFromScanPage(*std::move(page), ranges, limit, options.need_leader,
+                            absl::StrCat("range num: ", ranges.size(), ", limit: ", limit));
+    if (!valid.ok()) {
+      backoff_error = valid.status();
       continue;
     }
     return valid;

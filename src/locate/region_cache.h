@@ -278,6 +278,10 @@ class RegionCache {
       const BatchLocateOptions& options);
   absl::StatusOr<std::vector<std::shared_ptr<Region>>> BatchScanRegionsFallback(
       Backoffer& bo, const std::vector<pd::KeyRange>& ranges, int limit);
+  // Validates one ScanRegions / BatchScanRegions answer; kUnavailable means back off and retry.
+  absl::StatusOr<std::vector<std::shared_ptr<Region>>> RegionsFromScanPage(
+      std::vector<pd::RegionInfo> page, const std::vector<pd::KeyRange>& ranges, int limit,
+      bool need_leader, const std::string& what);
   std::vector<std::shared_ptr<Region>> HandleRegionInfos(std::vector<pd::RegionInfo> infos,
                                                          bool need_leader);
   // Runs one PD call through the region-meta breaker (when enabled).
