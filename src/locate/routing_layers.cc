@@ -25,7 +25,10 @@ RoutingLayers::RoutingLayers(Env& env, pd::PdClient& pd, RoutingLayersOptions op
       [this](const kvrpcpb::HealthFeedback& feedback) { stores_.RecordHealthFeedback(feedback); });
   stores_.set_address_change_listener([this](std::string_view old) { rpc_.CloseAddress(old); });
   stores_.set_health_feedback_requester(MakeRpcHealthFeedbackRequester(env, rpc_));
-  if (options.start_background) cache_.StartBackground();
+  if (options.start_background) {
+    cache_.StartBackground();
+    stores_.StartStoreListRefresh();
+  }
 }
 
 RoutingLayers::~RoutingLayers() { Close(); }

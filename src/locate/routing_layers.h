@@ -7,7 +7,7 @@
 //  - a store whose address changed has its connections closed;
 //  - regions on a store that is unreachable or waiting for re-resolution expire after their
 //    TTL even while used;
-//  - the region cache's background sweep runs until Close().
+//  - the region cache's background sweep and the store-list refresh run until Close().
 //
 // Thread-safe as its parts are.  Construction never suspends; Close() and the destructor may.
 
@@ -28,8 +28,9 @@ struct RoutingLayersOptions {
   rpc::RpcClientOptions rpc;
   // sender.cluster_id is stamped into every request's Context (0 = leave it unset).
   SenderOptions sender;
-  // Start the region cache's background sweep (client-go always does; unit tests that end the
-  // simulation while the stack is alive turn it off).
+  // Start the region cache's background sweep and the store cache's store-list refresh
+  // (client-go always does; unit tests that end the simulation while the stack is alive turn
+  // it off).
   bool start_background = true;
 };
 

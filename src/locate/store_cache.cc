@@ -81,6 +81,13 @@ std::optional<std::string> StoreInfo::GetLabelValue(std::string_view key) const 
   return std::nullopt;
 }
 
+StoreType StoreInfo::type() const {
+  const std::optional<std::string> engine = GetLabelValue("engine");
+  if (engine == "tiflash") return StoreType::kTiFlash;
+  if (engine == "tiflash_compute") return StoreType::kTiFlashCompute;
+  return StoreType::kTiKV;
+}
+
 struct StoreCache::Entry {
   uint64_t id = 0;
   std::string address;
@@ -434,6 +441,63 @@ bool StoreCache::AnyNeedsTickLocked() const {
     }
   }
   return false;
+}
+
+std::vector<StoreInfo> StoreCache::GetStoresByType(StoreType type) const {
+  std::vector<StoreInfo> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, e] : stores_) {
+    if (e->state != ResolveState::kResolved) continue;
+    StoreInfo info = SnapshotLocked(*e);
+    if (info.type() == type) out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::vector<StoreInfo> StoreCache::GetAllStores() const {
+  std::vector<StoreInfo> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, e] : stores_) {
+    if (e->state != ResolveState::kResolved) continue;
+    StoreInfo info = SnapshotLocked(*e);
+    if (info.type() != StoreType::kTiFlashCompute) out.push_back(std::move(info));
+  }
+  return out;
+}
+
+// Port of client-go store_cache.go storeCacheUpdater.insertMissingStores: only stores the
+// cache has never seen are added; known ones keep their state (re-resolution is the
+// resolver's job).
+absl::Status StoreCache::RefreshStoreList(const CancelToken* cancel) {
+  absl::StatusOr<std::vector<metapb::Store>> stores =
+      pd_.GetAllStores(/*exclude_tombstone=*/true, cancel);
+  if (!stores.ok()) return stores.status();
+  absl::MutexLock lock(&mu_);
+  for (const metapb::Store& store : *stores) {
+    if (store.id() == 0 || store.state() == metapb::StoreState::Tombstone) continue;
+    if (store.address().empty() || stores_.contains(store.id())) continue;
+    (void)ApplyStoreLocked(GetOrInsertLocked(store.id()), store);
+  }
+  return absl::OkStatus();
+}
+
+void StoreCache::StartStoreListRefresh() {
+  absl::MutexLock lock(&mu_);
+  if (store_list_refresh_running_ || closed_ ||
+      options_.store_list_refresh_interval <= Duration::zero()) {
+    return;
+  }
+  store_list_refresh_running_ = true;
+  fibers_.Spawn({.name = "store-list-refresh"}, [this] {
+    const CancelToken& cancel = fibers_.cancel_token();
+    while (env_.executor().SleepFor(env_.clock(), options_.store_list_refresh_interval,
+                                    &cancel) != WakeReason::kCancelled) {
+      if (absl::Status s = RefreshStoreList(&cancel); !s.ok() && !cancel.IsCancelled()) {
+        env_.Log(LogSeverity::kInfo, "store-cache",
+                 absl::StrCat("refresh full store list failed: ", s.ToString()));
+      }
+    }
+  });
 }
 
 void StoreCache::EnsureHealthTickLocked() {

@@ -75,7 +75,14 @@ struct StoreCacheOptions {
   // A TiKV-side score older than this is refreshed actively, else decayed
   // (tikvSlowScoreActiveUpdateInterval).
   Duration tikv_feedback_stale_after = std::chrono::seconds(15);
+  // Period of the full store-list refresh started by StartStoreListRefresh (client-go
+  // refreshStoreListInterval, 10 s); zero disables it.
+  Duration store_list_refresh_interval = std::chrono::seconds(10);
 };
+
+// What kind of endpoint a store is, from its "engine" label (client-go tikvrpc.EndpointType,
+// GetStoreTypeByMeta).
+enum class StoreType { kTiKV, kTiFlash, kTiFlashCompute };
 
 // Asks the store at `address` for its health feedback (client-go
 // requestHealthFeedbackCallback).  May suspend.
@@ -108,6 +115,9 @@ struct StoreInfo {
   bool IsStoreMatch(const std::vector<uint64_t>& stores) const;
   // client-go GetLabelValue.  Never suspends.
   std::optional<std::string> GetLabelValue(std::string_view key) const;
+  // The endpoint type by the "engine" label: "tiflash", "tiflash_compute", else TiKV.
+  // Never suspends.
+  StoreType type() const;
 };
 
 class StoreCache {
@@ -145,6 +155,19 @@ class StoreCache {
   // Resolved → need-check, and wakes the resolver (client-go markStoreNeedCheck, after
   // StoreNotMatch or a send failure).  Never suspends.
   void MarkNeedCheck(uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
+  // Resolved stores of `type`, ordered by id (client-go RegionCache.GetStoresByType).
+  // Never suspends.
+  std::vector<StoreInfo> GetStoresByType(StoreType type) const ABSL_LOCKS_EXCLUDED(mu_);
+  // Resolved TiKV and TiFlash stores, ordered by id (client-go RegionCache.GetAllStores).
+  // Never suspends.
+  std::vector<StoreInfo> GetAllStores() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Asks PD for every non-tombstone store and adds the ones the cache does not know yet, so
+  // new stores are listed before any region names them (client-go storeCacheUpdater.tick).
+  // Errors: PD's (the cache is unchanged).  May suspend.
+  absl::Status RefreshStoreList(const CancelToken* cancel) ABSL_LOCKS_EXCLUDED(mu_);
+  // Runs RefreshStoreList every store_list_refresh_interval on a background fiber until
+  // Close().  Idempotent; ignored when the interval is zero or after Close().  Never suspends.
+  void StartStoreListRefresh() ABSL_LOCKS_EXCLUDED(mu_);
   // Re-reads the store from PD now (client-go reResolve).  Returns false when the store is a
   // tombstone or gone (its epoch is bumped), true when it is valid (address and labels updated
   // in place).  Errors: PD's status (the store keeps its state).  May suspend.
@@ -227,6 +250,7 @@ class StoreCache {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool resolver_running_ ABSL_GUARDED_BY(mu_) = false;
   bool health_tick_running_ ABSL_GUARDED_BY(mu_) = false;
+  bool store_list_refresh_running_ ABSL_GUARDED_BY(mu_) = false;
   int feedback_requests_ ABSL_GUARDED_BY(mu_) = 0;
   HealthFeedbackRequester feedback_requester_ ABSL_GUARDED_BY(mu_);
   int health_loops_ ABSL_GUARDED_BY(mu_) = 0;

@@ -5,6 +5,9 @@
 #include "locate/store_cache.h"
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "pd/rpc_pd_client.h"
@@ -277,6 +280,71 @@ TEST(StoreCacheTest, StaleFeedbackIsRequestedActively) {
     f.env.executor().SleepFor(f.env.clock(), 15s);
     EXPECT_EQ(stores.health_feedback_requests(), 2);
     EXPECT_EQ(stores.Get(1)->tikv_slow_score, 85);  // 90 - 20/60 * 15
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+metapb::Store StoreWithEngine(uint64_t id, std::string address, std::string engine) {
+  metapb::Store store;
+  store.set_id(id);
+  store.set_address(std::move(address));
+  store.set_state(metapb::StoreState::Up);
+  if (!engine.empty()) {
+    metapb::StoreLabel* label = store.add_labels();
+    label->set_key("engine");
+    label->set_value(std::move(engine));
+  }
+  return store;
+}
+
+std::vector<uint64_t> Ids(const std::vector<StoreInfo>& stores) {
+  std::vector<uint64_t> ids;
+  for (const StoreInfo& s : stores) ids.push_back(s.id);
+  return ids;
+}
+
+// Ports client-go store_cache.go storeCacheUpdater.insertMissingStores and region_cache.go
+// GetStoresByType / GetAllStores: the full store list adds only unknown stores, and listings
+// split TiKV, TiFlash and TiFlash-compute stores by the engine label.
+TEST(StoreCacheTest, StoreListRefreshAddsUnknownStoresAndListsByType) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client);
+    Backoffer bo(f.env, 20000);
+    EXPECT_EQ(*stores.GetStoreAddress(bo, 1), "store-1");
+    f.pd.PutStore(StoreWithEngine(4, "tiflash-4", "tiflash"));
+    f.pd.PutStore(StoreWithEngine(5, "compute-5", "tiflash_compute"));
+    EXPECT_EQ(Ids(stores.GetAllStores()), (std::vector<uint64_t>{1}));
+    ASSERT_TRUE(stores.RefreshStoreList(nullptr).ok());
+    EXPECT_EQ(Ids(stores.GetAllStores()), (std::vector<uint64_t>{1, 2, 3, 4}));
+    EXPECT_EQ(Ids(stores.GetStoresByType(StoreType::kTiKV)), (std::vector<uint64_t>{1, 2, 3}));
+    EXPECT_EQ(Ids(stores.GetStoresByType(StoreType::kTiFlash)), (std::vector<uint64_t>{4}));
+    EXPECT_EQ(Ids(stores.GetStoresByType(StoreType::kTiFlashCompute)),
+              (std::vector<uint64_t>{5}));
+    EXPECT_EQ(stores.Get(4)->address, "tiflash-4");
+    stores.Close();
+    f.client->Close();
+  });
+}
+
+// Ports client-go region_cache.go's refreshStoreListInterval schedule: a store PD learns about
+// later shows up in the cache within one period, and Close() stops the loop (the simulation
+// ends).
+TEST(StoreCacheTest, StoreListRefreshRunsPeriodicallyUntilClose) {
+  Fixture f;
+  RunOnFiber(f.env, [&] {
+    f.Start();
+    StoreCache stores(f.env, *f.client);
+    stores.StartStoreListRefresh();
+    stores.StartStoreListRefresh();  // idempotent
+    f.env.executor().SleepFor(f.env.clock(), 11s);
+    EXPECT_EQ(Ids(stores.GetAllStores()), (std::vector<uint64_t>{1, 2, 3}));
+    f.pd.PutStore(StoreWithEngine(6, "store-6", ""));
+    EXPECT_FALSE(stores.Get(6).has_value());
+    f.env.executor().SleepFor(f.env.clock(), 10s);
+    EXPECT_EQ(stores.Get(6)->address, "store-6");
     stores.Close();
     f.client->Close();
   });
