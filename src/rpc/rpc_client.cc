@@ -14,7 +14,10 @@ struct BatchRpcClient::ListenerSlot {
 };
 
 BatchRpcClient::BatchRpcClient(Env& env, RpcClientOptions options)
-    : env_(env), options_(std::move(options)), listener_(std::make_shared<ListenerSlot>()) {}
+    : env_(env),
+      options_(std::move(options)),
+      recyclers_(env.executor()),
+      listener_(std::make_shared<ListenerSlot>()) {}
 
 BatchRpcClient::~BatchRpcClient() { Close(); }
 
@@ -28,8 +31,13 @@ std::shared_ptr<BatchCommandsClient> BatchRpcClient::GetOrCreate(
   absl::MutexLock lock(&mu_);
   if (closed_) return nullptr;
   auto key = std::make_pair(std::string(address), std::string(forwarded_host));
+  const MonoTime now = env_.clock().Now();
+  RecycleIdleLocked(now, key);
   auto it = pools_.find(key);
-  if (it != pools_.end()) return it->second;
+  if (it != pools_.end()) {
+    it->second.last_used = now;
+    return it->second.client;
+  }
   auto pool = std::make_shared<BatchCommandsClient>(
       env_, Endpoint{std::string(address), std::string(forwarded_host)}, options_.batch);
   // The slot outlives nothing it does not own: the callback keeps it alive.
@@ -38,8 +46,34 @@ std::shared_ptr<BatchCommandsClient> BatchRpcClient::GetOrCreate(
         absl::MutexLock lock(&slot->mu);
         if (slot->listener) slot->listener(feedback);
       });
-  pools_.emplace(std::move(key), pool);
+  pools_.emplace(std::move(key), Pool{pool, now});
   return pool;
+}
+
+// Port of client-go internal/client/client.go recycleIdleConnArray: client-go marks a batch
+// connection idle after idleTimeout without requests and the next send recycles it; here the
+// last use is kept per pool and the scan runs on sends, at most four times per timeout.  A
+// request still running on a recycled pool (one that started idle_timeout ago) fails
+// kCancelled like any closed connection, and the sender reconnects.
+void BatchRpcClient::RecycleIdleLocked(MonoTime now,
+                                       const std::pair<std::string, std::string>& in_use) {
+  if (options_.idle_timeout <= Duration::zero() || now < next_idle_scan_) return;
+  next_idle_scan_ = now + options_.idle_timeout / 4;
+  std::vector<std::shared_ptr<BatchCommandsClient>> idle;
+  for (auto it = pools_.begin(); it != pools_.end();) {
+    if (it->first != in_use && now - it->second.last_used >= options_.idle_timeout) {
+      idle.push_back(std::move(it->second.client));
+      it = pools_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (idle.empty()) return;
+  recycled_ += idle.size();
+  // Closing joins the pools' fibers, which suspends: not on the caller's send.
+  recyclers_.Spawn({.name = "rpc-recycle-idle"}, [idle = std::move(idle)] {
+    for (const auto& pool : idle) pool->Close();
+  });
 }
 
 // Port of client-go internal/client/client.go, RPCClient.SendRequest() and sendRequest():
@@ -92,7 +126,7 @@ void BatchRpcClient::CloseAddress(std::string_view address) {
     absl::MutexLock lock(&mu_);
     auto it = pools_.lower_bound(std::make_pair(std::string(address), std::string()));
     while (it != pools_.end() && it->first.first == address) {
-      closing.push_back(std::move(it->second));
+      closing.push_back(std::move(it->second.client));
       it = pools_.erase(it);
     }
   }
@@ -105,10 +139,11 @@ void BatchRpcClient::Close() {
   {
     absl::MutexLock lock(&mu_);
     closed_ = true;
-    for (auto& [address, pool] : pools_) pools.push_back(std::move(pool));
+    for (auto& [address, pool] : pools_) pools.push_back(std::move(pool.client));
     pools_.clear();
   }
   for (const auto& pool : pools) pool->Close();
+  recyclers_.Wait();
 }
 
 BatchClientStats BatchRpcClient::stats(std::string_view address,
@@ -118,7 +153,7 @@ BatchClientStats BatchRpcClient::stats(std::string_view address,
     absl::MutexLock lock(&mu_);
     auto it = pools_.find(std::make_pair(std::string(address), std::string(forwarded_host)));
     if (it == pools_.end()) return {};
-    pool = it->second;
+    pool = it->second.client;
   }
   return pool->stats();
 }
@@ -126,6 +161,11 @@ BatchClientStats BatchRpcClient::stats(std::string_view address,
 size_t BatchRpcClient::pool_count() const {
   absl::MutexLock lock(&mu_);
   return pools_.size();
+}
+
+uint64_t BatchRpcClient::recycled_pools() const {
+  absl::MutexLock lock(&mu_);
+  return recycled_;
 }
 
 }  // namespace tikv::rpc

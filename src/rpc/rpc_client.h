@@ -24,6 +24,7 @@
 #include "tikv/env.h"
 #include "tikv/mono_time.h"
 
+#include "env/fiber_group.h"
 #include "kv/api_codec.h"
 #include "rpc/batch_client.h"
 #include "rpc/interceptor.h"
@@ -68,6 +69,9 @@ struct RpcClientOptions {
   // Applied to every request and response when set (client-go codecClient).  Borrowed; must
   // outlive the client.
   const kv::Codec* codec = nullptr;
+  // A pool (address or forwarded pair) unused for this long is closed by the next send to any
+  // address (client-go idleTimeout = 3 min, recycleIdleConnArray); zero keeps pools forever.
+  Duration idle_timeout = std::chrono::minutes(3);
 };
 
 // The production RpcClient: one BatchCommandsClient per address, created on first use.
@@ -76,6 +80,7 @@ struct RpcClientOptions {
 // codec EncodeRequest on a copy → AttachContext → batch client → codec DecodeResponse.
 // A request with forwarded_host set goes to `address` as a proxy over streams of its own
 // carrying the tikv-forwarded-host metadata (client-go client_batch.go forwarded streams).
+// Pools unused for idle_timeout are closed by a later send (NET-08).
 // Divergence: no connection-pool versions (CloseAddrVer): CloseAddress drops whatever pool
 // the address has; a stale failure may therefore close a fresh pool (harmless: it reconnects).
 // Thread-safe.
@@ -110,6 +115,8 @@ class BatchRpcClient final : public RpcClient {
       ABSL_LOCKS_EXCLUDED(mu_);
   // How many addresses currently have a connection pool.  Never suspends.
   size_t pool_count() const ABSL_LOCKS_EXCLUDED(mu_);
+  // How many idle pools were recycled so far.  Never suspends.
+  uint64_t recycled_pools() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   // The pool for `address` (relaying to `forwarded_host` when not empty), created when
@@ -121,15 +128,27 @@ class BatchRpcClient final : public RpcClient {
   absl::StatusOr<Response> SendEncoded(std::string_view address, const Request& request,
                                        MonoTime deadline, const CancelToken* cancel);
 
+  struct Pool {
+    std::shared_ptr<BatchCommandsClient> client;
+    MonoTime last_used;
+  };
+  // Removes the pools idle for options_.idle_timeout (never `in_use`) and closes them on a
+  // recycler fiber, at most once per quarter timeout.  Never suspends.
+  void RecycleIdleLocked(MonoTime now, const std::pair<std::string, std::string>& in_use)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   Env& env_;
   const RpcClientOptions options_;
+  // Closes recycled pools off the sending fiber; joined by Close().
+  env::FiberGroup recyclers_;
   mutable absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  MonoTime next_idle_scan_ ABSL_GUARDED_BY(mu_);
+  uint64_t recycled_ ABSL_GUARDED_BY(mu_) = 0;
   // Keyed by (address, forwarded host; "" = direct): a proxied target gets its own streams
   // (client-go batchConn forwardedClients).  Ordered so Close() shuts pools down in a
   // deterministic order.
-  absl::btree_map<std::pair<std::string, std::string>, std::shared_ptr<BatchCommandsClient>>
-      pools_ ABSL_GUARDED_BY(mu_);
+  absl::btree_map<std::pair<std::string, std::string>, Pool> pools_ ABSL_GUARDED_BY(mu_);
   // Shared with every pool's feedback callback, so the listener can be replaced later.
   struct ListenerSlot;
   const std::shared_ptr<ListenerSlot> listener_;

@@ -126,6 +126,45 @@ TEST_F(RpcClientTest, OnePoolPerAddressCreatedLazily) {
   });
 }
 
+// NET-08: ports client-go internal/client/client.go recycleIdleConnArray (client_test.go
+// TestCloseConnectionsIdleFor... is TiDB-config driven there): a pool unused for the idle
+// timeout is closed by a later send to another address; a busy pool is kept; the idle address
+// reconnects on its next send; a zero timeout keeps every pool.
+TEST_F(RpcClientTest, IdlePoolsAreRecycledBySends) {
+  RunOnFiber([&] {
+    auto sleep = [&](Duration d) { env_.executor().SleepFor(env_.clock(), d); };
+    BatchRpcClient client(env_);
+    EXPECT_EQ(ValueOf(client.SendRequest("store-1", GetRequest("a"), env_.now() + 5s)),
+              "store-1:a");
+    EXPECT_EQ(ValueOf(client.SendRequest("store-2", GetRequest("b"), env_.now() + 5s)),
+              "store-2:b");
+    sleep(2min);
+    EXPECT_EQ(ValueOf(client.SendRequest("store-2", GetRequest("c"), env_.now() + 5s)),
+              "store-2:c");
+    EXPECT_EQ(client.pool_count(), 2u);  // nothing idle for 3 min yet
+    sleep(90s);
+    EXPECT_EQ(ValueOf(client.SendRequest("store-2", GetRequest("d"), env_.now() + 5s)),
+              "store-2:d");
+    EXPECT_EQ(client.pool_count(), 1u);  // store-1: 3.5 min idle; store-2 was just used
+    EXPECT_EQ(client.recycled_pools(), 1u);
+    EXPECT_EQ(client.stats("store-1").requests, 0u);
+    EXPECT_EQ(ValueOf(client.SendRequest("store-1", GetRequest("e"), env_.now() + 5s)),
+              "store-1:e");
+    EXPECT_EQ(client.pool_count(), 2u);
+    client.Close();
+
+    BatchRpcClient keep(env_, RpcClientOptions{.idle_timeout = Duration::zero()});
+    EXPECT_EQ(ValueOf(keep.SendRequest("store-1", GetRequest("f"), env_.now() + 5s)),
+              "store-1:f");
+    sleep(10min);
+    EXPECT_EQ(ValueOf(keep.SendRequest("store-2", GetRequest("g"), env_.now() + 5s)),
+              "store-2:g");
+    EXPECT_EQ(keep.pool_count(), 2u);
+    EXPECT_EQ(keep.recycled_pools(), 0u);
+    keep.Close();
+  });
+}
+
 // NET-14: a request with a forwarded host goes to the proxy over streams of its own, opened
 // with the tikv-forwarded-host metadata (client-go client_batch.go forwarded clients);
 // CloseAddress drops the proxy's forwarded pools too.
