@@ -3,9 +3,11 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
 #include "tikv/status.h"
 #include "tikv/status_proto.h"
+#include "util/absl_view.h"
 
 namespace tikv::locate {
 namespace {
@@ -38,7 +40,141 @@ std::string TargetText(const RpcTarget& t) {
   return out;
 }
 
+// The read type a patched request source names first: "leader" from "leader_lightning",
+// "stale_follower" from "retry_stale_follower_leader_lightning"; "" when `source` was not
+// patched for `input`.  Lets a request resent by its caller keep its first read type (client-go
+// keeps it in Request.ReadType).
+std::string ReadTypeFromSource(std::string_view source, std::string_view input) {
+  const std::string suffix = absl::StrCat("_", util::AbslView(input));
+  if (!absl::EndsWith(util::AbslView(source), suffix)) return "";
+  std::string_view head = source.substr(0, source.size() - suffix.size());
+  constexpr std::string_view kRetry = "retry_";
+  constexpr std::string_view kStale = "stale_";
+  if (head.substr(0, kRetry.size()) != kRetry) return std::string(head);
+  head.remove_prefix(kRetry.size());
+  std::string prefix;
+  if (head.substr(0, kStale.size()) == kStale) {
+    prefix = std::string(kStale);
+    head.remove_prefix(kStale.size());
+  }
+  return prefix + std::string(head.substr(0, head.find('_')));
+}
+
+// Port of client-go patchRequestSource: the request source TiKV sees is the read type, then
+// "_" and the caller's source (TiKV throttles by the last part).  The first attempt's read type
+// is "leader" / "follower", "stale_" in front for a stale read, and is kept in *first_read_type;
+// retries send "retry_<first read type>_<this attempt's replica type>".
+void PatchRequestSource(rpc::Request& request, std::string_view replica_type,
+                        std::string* first_read_type) {
+  kvrpcpb::Context* ctx = request.mutable_context();
+  std::string head;
+  if (ctx->is_retry_request()) {
+    head = absl::StrCat("retry_", *first_read_type, "_", util::AbslView(replica_type));
+  } else {
+    *first_read_type = absl::StrCat(ctx->stale_read() ? "stale_" : "",
+                                    util::AbslView(replica_type));
+    head = *first_read_type;
+  }
+  ctx->set_request_source(absl::StrCat(head, "_", request.input_request_source));
+}
+
 }  // namespace
+
+std::string_view AccessLocationName(AccessLocation location) {
+  switch (location) {
+    case AccessLocation::kLocalZone:
+      return "local-zone";
+    case AccessLocation::kCrossZone:
+      return "cross-zone";
+    case AccessLocation::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+// Port of client-go regionErrorToLabel (same order of checks).
+std::string_view RegionErrorLabel(const errorpb::Error& e) {
+  if (e.has_not_leader()) return "not_leader";
+  if (e.has_region_not_found()) return "region_not_found";
+  if (e.has_key_not_in_region()) return "key_not_in_region";
+  if (e.has_epoch_not_match()) return "epoch_not_match";
+  if (e.has_server_is_busy()) {
+    return absl::StrContains(e.server_is_busy().reason(), "deadline is exceeded")
+               ? "deadline_exceeded"
+               : "server_is_busy";
+  }
+  if (e.has_stale_command()) return "stale_command";
+  if (e.has_store_not_match()) return "store_not_match";
+  if (e.has_raft_entry_too_large()) return "raft_entry_too_large";
+  if (e.has_max_timestamp_not_synced()) return "max_timestamp_not_synced";
+  if (e.has_read_index_not_ready()) return "read_index_not_ready";
+  if (e.has_proposal_in_merging_mode()) return "proposal_in_merging_mode";
+  if (e.has_data_is_not_ready()) return "data_is_not_ready";
+  if (e.has_region_not_initialized()) return "region_not_initialized";
+  if (e.has_disk_full()) return "disk_full";
+  if (e.has_recoveryinprogress()) return "recovery_in_progress";
+  if (e.has_flashbackinprogress()) return "flashback_in_progress";
+  if (e.has_flashbacknotprepared()) return "flashback_not_prepared";
+  if (e.has_is_witness()) return "peer_is_witness";
+  if (absl::StrContains(e.message(), "Deadline is exceeded")) return "deadline_exceeded";
+  if (e.has_mismatch_peer_id()) return "mismatch_peer_id";
+  if (e.has_bucket_version_not_match()) return "bucket_version_not_match";
+  if (absl::StrContains(e.message(), "invalid max_ts update")) return "invalid_max_ts_update";
+  if (e.has_undetermined_result()) return "undetermined_result";
+  return "unknown";
+}
+
+void RegionRequestRuntimeStats::RecordRpc(rpc::CmdType cmd, Duration d) {
+  Rpc& r = rpcs[cmd];
+  ++r.count;
+  r.total += d;
+}
+
+void RegionRequestRuntimeStats::RecordError(std::string_view label) {
+  auto it = errors.find(util::AbslView(label));
+  if (it != errors.end()) {
+    ++it->second;
+  } else if (errors.size() < kMaxErrorLabels) {
+    errors.emplace(std::string(label), 1);
+  } else {
+    ++other_errors;
+  }
+}
+
+void RegionRequestRuntimeStats::Merge(const RegionRequestRuntimeStats& other) {
+  for (const auto& [cmd, r] : other.rpcs) {
+    Rpc& mine = rpcs[cmd];
+    mine.count += r.count;
+    mine.total += r.total;
+  }
+  // client-go merges error labels without the cap.
+  for (const auto& [label, n] : other.errors) errors[label] += n;
+  other_errors += other.other_errors;
+  for (int i = 0; i < 3; ++i) access[i] += other.access[i];
+}
+
+int64_t RegionRequestRuntimeStats::RpcCount(rpc::CmdType cmd) const {
+  auto it = rpcs.find(cmd);
+  return it == rpcs.end() ? 0 : it->second.count;
+}
+
+std::string RegionRequestRuntimeStats::ToString() const {
+  std::string out;
+  for (const auto& [cmd, r] : rpcs) {
+    if (!out.empty()) out += ",";
+    absl::StrAppend(&out, util::AbslView(rpc::CmdTypeName(cmd)), ":{num_rpc:", r.count,
+                    ", total_time:", absl::FormatDuration(absl::FromChrono(r.total)), "}");
+  }
+  if (!errors.empty()) {
+    std::string errs;
+    for (const auto& [label, n] : errors) {
+      absl::StrAppend(&errs, errs.empty() ? "" : ", ", label, ":", n);
+    }
+    if (other_errors > 0) absl::StrAppend(&errs, ", other_error:", other_errors);
+    absl::StrAppend(&out, out.empty() ? "" : ", ", "rpc_errors:{", errs, "}");
+  }
+  return out;
+}
 
 RegionRequestSender::RegionRequestSender(Env& env, RegionCache& cache, StoreCache& stores,
                                          rpc::RpcClient& client, SenderOptions options)
@@ -62,6 +198,39 @@ void RegionRequestSender::SetKnownProxy(uint64_t region_id, uint64_t store_id) {
   } else {
     proxies_[region_id] = store_id;
   }
+}
+
+// Port of client-go getStoreToken; unlike client-go the check and the increment are one step.
+absl::Status RegionRequestSender::AcquireStoreToken(uint64_t store_id) {
+  absl::MutexLock lock(&mu_);
+  int64_t& count = store_tokens_[store_id];
+  if (count >= options_.store_limit) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("store token is up to the limit, store id = ", store_id));
+  }
+  ++count;
+  return absl::OkStatus();
+}
+
+void RegionRequestSender::ReleaseStoreToken(uint64_t store_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = store_tokens_.find(store_id);
+  if (it == store_tokens_.end() || it->second <= 0) {
+    env_.Log(LogSeverity::kWarning, "region-request",
+             absl::StrCat("release store token failed, count is 0, store ", store_id));
+    return;
+  }
+  if (--it->second == 0) store_tokens_.erase(it);
+}
+
+// Port of client-go setReqAccessLocation: unknown when either zone is unknown.
+AccessLocation RegionRequestSender::AccessLocationOf(uint64_t store_id) const {
+  if (options_.zone_label.empty()) return AccessLocation::kUnknown;
+  std::optional<StoreInfo> store = stores_.Get(store_id);
+  if (!store.has_value()) return AccessLocation::kUnknown;
+  std::optional<std::string> zone = store->GetLabelValue("zone");
+  if (!zone.has_value() || zone->empty()) return AccessLocation::kUnknown;
+  return *zone == options_.zone_label ? AccessLocation::kLocalZone : AccessLocation::kCrossZone;
 }
 
 uint64_t RegionRequestSender::RandomBelow(uint64_t n) {
@@ -102,6 +271,11 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
                         .known_proxy_store =
                             options_.enable_forwarding ? KnownProxy(region.id) : 0});
   if (selector == nullptr) return finish(FakeEpochNotMatch(request));
+  // A request its caller resends after a region error is still a retry of its first read.
+  std::string first_read_type;
+  if (ctx->is_retry_request()) {
+    first_read_type = ReadTypeFromSource(ctx->request_source(), request.input_request_source);
+  }
 
   for (;;) {
     if (request.IsInterruptible()) {
@@ -120,9 +294,16 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
     const RpcTarget& target = **next;
     if (st.attempts > 0) request.mutable_context()->set_is_retry_request(true);
     if (options_.cluster_id != 0) request.mutable_context()->set_cluster_id(options_.cluster_id);
+    st.last_access_location = AccessLocationOf(target.store_id);
+    if (!request.input_request_source.empty()) {
+      PatchRequestSource(request, selector->ReplicaType(), &first_read_type);
+    }
     request.SetRegionContext(target.meta, target.peer);
     if (absl::Status s = selector->BackoffOnRetry(target.store_id, bo); !s.ok()) {
       return finish(s);
+    }
+    if (options_.store_limit > 0) {
+      if (absl::Status s = AcquireStoreToken(target.store_id); !s.ok()) return finish(s);
     }
 
     MonoTime deadline = env_.clock().Now() + timeout;
@@ -134,7 +315,13 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
         target.proxy_address.empty() ? target.address : target.proxy_address;
     absl::StatusOr<rpc::Response> response =
         client_.SendRequest(address, request, deadline, &bo.cancel_token());
+    if (options_.store_limit > 0) ReleaseStoreToken(target.store_id);
     const Duration rpc_time = env_.clock().Now() - start;
+    if (st.runtime != nullptr) {
+      st.runtime->RecordRpc(request.type(), rpc_time);
+      ++st.runtime->access[static_cast<int>(st.last_access_location)];
+      if (!response.ok()) st.runtime->RecordError(util::StdView(response.status().message()));
+    }
     selector->RecordAttemptedTime(rpc_time);
     // client-go feeds the client-side slow score from external prefer-leader requests only.
     if (request.replica_read_type() == rpc::ReplicaReadType::kPreferLeader &&
@@ -165,6 +352,7 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
       return finish(std::move(response));
     }
     ++st.region_errors;
+    if (st.runtime != nullptr) st.runtime->RecordError(RegionErrorLabel(*region_error));
     absl::StatusOr<bool> retry = OnRegionError(bo, *selector, target, request, *region_error);
     if (!retry.ok()) return finish(retry.status());
     if (!*retry) return finish(std::move(response));
@@ -179,6 +367,11 @@ absl::Status RegionRequestSender::OnSendFail(Backoffer& bo, ReplicaSelector& sel
   // token does not read the clock, so the deadline is checked here: probing the store or
   // backing off now would only make the caller wait past its deadline.
   if (bo.cancel_token().IsCancelled()) return bo.cancel_token().status();
+  if (options_.shutting_down != nullptr &&
+      options_.shutting_down->load(std::memory_order_acquire)) {
+    return absl::CancelledError(absl::StrCat("the client is shutting down; send tikv request error: ",
+                                             error.message(), ", ctx: ", TargetText(target)));
+  }
   if (env_.clock().Now() >= bo.cancel_token().deadline()) {
     return WithMessage(absl::DeadlineExceededError(error.message()),
                        absl::StrCat("deadline exceeded: send tikv request error: ",

@@ -4,15 +4,21 @@
 // Backoffer — until it has a response the caller can use. Port of client-go
 // internal/locate/region_request.go (RegionRequestSender.SendReq, SendReqCtx, onRegionError,
 // onSendFail) and replica_selector.go.
+// Also per attempt: the request source TiKV sees (patchRequestSource), the per-store token
+// limit (getStoreToken), the shutdown flag (onSendFail), runtime stats
+// (RegionRequestRuntimeStats) and the access location (setReqAccessLocation; kvrpcpb.Context
+// has no field for it here, so it is only recorded in the stats).
 //
 // Fiber-confined per request (the sender itself is thread-safe and shared).
 
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_map.h"
@@ -44,6 +50,53 @@ struct SenderOptions {
   // When the leader's store is unreachable, send leader requests through a reachable follower
   // with the tikv-forwarded-host metadata (client-go config EnableForwarding, default off).
   bool enable_forwarding = false;
+  // At most this many RPCs in flight per store through this sender; one more fails at once
+  // with kResourceExhausted "store token is up to the limit, store id = N" (client-go
+  // kv.StoreLimit / getStoreToken).  0 = unlimited.
+  int64_t store_limit = 0;
+  // Set by the owner when the client is shutting down: from then on a send failure ends the
+  // request with kCancelled "the client is shutting down" instead of a retry (client-go
+  // StoreShuttingDown / ErrTiDBShuttingDown).  Null = never.  Must outlive the sender.
+  const std::atomic<bool>* shutting_down = nullptr;
+  // The client's own "zone" label value; each attempt is classified local / cross zone
+  // against the target store's "zone" label (client-go config ZoneLabel).  "" = unknown.
+  std::string zone_label;
+};
+
+// Where an attempt went relative to the client's zone (client-go kv.AccessLocationType).
+enum class AccessLocation : uint8_t { kUnknown = 0, kLocalZone, kCrossZone };
+// "unknown", "local-zone" or "cross-zone".  Never suspends.
+std::string_view AccessLocationName(AccessLocation location);
+
+// The label of a region error for stats and logs: "not_leader", "epoch_not_match", ...,
+// "unknown" (client-go regionErrorToLabel).  Never suspends.
+std::string_view RegionErrorLabel(const errorpb::Error& error);
+
+// RPC counts and durations per command plus error counts, accumulated over any number of
+// SendReq calls (client-go RegionRequestRuntimeStats).  Not thread-safe: one owner at a time.
+struct RegionRequestRuntimeStats {
+  struct Rpc {
+    int64_t count = 0;
+    Duration total = Duration::zero();
+  };
+  // At most this many distinct error labels are kept; the rest count in other_errors.
+  static constexpr size_t kMaxErrorLabels = 16;
+
+  absl::btree_map<rpc::CmdType, Rpc> rpcs;
+  // Region error labels (RegionErrorLabel) and send-failure messages, with their counts.
+  absl::btree_map<std::string, int64_t> errors;
+  int64_t other_errors = 0;
+  // Attempts per access location (indexed by AccessLocation).
+  int64_t access[3] = {0, 0, 0};
+
+  void RecordRpc(rpc::CmdType cmd, Duration d);
+  void RecordError(std::string_view label);
+  // Adds `other`'s counts to these.
+  void Merge(const RegionRequestRuntimeStats& other);
+  int64_t RpcCount(rpc::CmdType cmd) const;
+  // e.g. "RawGet:{num_rpc:2, total_time:3ms},Get:{...}, rpc_errors:{not_leader:1}", commands
+  // in CmdType order, labels sorted.
+  std::string ToString() const;
 };
 
 // What SendReq did besides answering: for metrics and tests.
@@ -56,6 +109,9 @@ struct SendStats {
   uint64_t last_store_id = 0;
   uint64_t last_peer_id = 0;
   int backoffs = 0;          // Backoff() calls made by this SendReq (pending ones included)
+  AccessLocation last_access_location = AccessLocation::kUnknown;
+  // When set, every attempt of this SendReq is added to it (client-go RegionRequestSender.Stats).
+  RegionRequestRuntimeStats* runtime = nullptr;
 };
 
 class RegionRequestSender {
@@ -100,6 +156,10 @@ class RegionRequestSender {
                                      const RpcTarget& target, rpc::Request& request,
                                      const errorpb::Error& error);
   uint64_t RandomBelow(uint64_t n) ABSL_LOCKS_EXCLUDED(mu_);
+  // client-go getStoreToken / releaseStoreToken (with options_.store_limit > 0).
+  absl::Status AcquireStoreToken(uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
+  void ReleaseStoreToken(uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
+  AccessLocation AccessLocationOf(uint64_t store_id) const;
   uint64_t KnownProxy(uint64_t region_id) ABSL_LOCKS_EXCLUDED(mu_);
   void SetKnownProxy(uint64_t region_id, uint64_t store_id) ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -113,6 +173,8 @@ class RegionRequestSender {
   // Region id -> the store that proxied its last successful forwarded request (client-go
   // regionStore.proxyTiKVIdx, kept here since cached regions are immutable).
   absl::btree_map<uint64_t, uint64_t> proxies_ ABSL_GUARDED_BY(mu_);
+  // Store id -> RPCs in flight (client-go Store.tokenCount); only with a store limit.
+  absl::btree_map<uint64_t, int64_t> store_tokens_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tikv::locate
