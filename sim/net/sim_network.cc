@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "env/prng.h"
@@ -215,7 +216,10 @@ void SimNetwork::SetNodeUp(std::string_view name, bool up) {
   env_.trace().AddU64(up ? 4 : 5);
   env_.trace().AddU64(node->id());
   if (!up) {
-    // Streams touching the node die at this instant (ordered by stream id).
+    // Streams touching the node die at this instant (ordered by stream id).  They are collected
+    // first: breaking a stream runs its owner's callbacks, which may open or drop streams and
+    // so change streams_ under an iterator.
+    std::vector<std::shared_ptr<StreamState>> dying;
     for (auto it = streams_.begin(); it != streams_.end();) {
       std::shared_ptr<StreamState> s = it->second.lock();
       if (s == nullptr) {
@@ -223,10 +227,11 @@ void SimNetwork::SetNodeUp(std::string_view name, bool up) {
         continue;
       }
       ++it;
-      if (s->client == node->id() || s->server == node->id()) {
-        BreakStream(s, absl::UnavailableError(absl::StrCat("node ", AbslView(name), " went down")));
-      }
+      if (s->client == node->id() || s->server == node->id()) dying.push_back(std::move(s));
     }
+    const absl::Status down =
+        absl::UnavailableError(absl::StrCat("node ", AbslView(name), " went down"));
+    for (const std::shared_ptr<StreamState>& s : dying) BreakStream(s, down);
   }
 }
 

@@ -222,6 +222,31 @@ TEST_F(SimNetworkTest, PartitionBreaksStreamAtBothEnds) {
   EXPECT_EQ(resets_, 1);
 }
 
+// A node going down breaks every stream touching it.  Regression test: SetNodeUp walked the
+// stream table while BreakStream erased from it (a btree erase invalidates iterators), so with
+// several open streams some survived the node or the walk hit a container assertion.
+TEST_F(SimNetworkTest, NodeDownBreaksEveryOpenStream) {
+  Run([&] {
+    std::vector<std::unique_ptr<ClientStream>> streams;
+    tikvpb::BatchCommandsRequest req;
+    req.add_request_ids(1);
+    tikvpb::BatchCommandsResponse resp;
+    for (int i = 0; i < 5; ++i) {
+      auto stream = env_.transport().OpenStream({"echo"}, kBatch, MonoTime::Infinite());
+      ASSERT_TRUE(stream.ok());
+      ASSERT_TRUE((*stream)->Write(req).ok());
+      ASSERT_TRUE(*(*stream)->Read(&resp, env_.now() + 1s));
+      streams.push_back(*std::move(stream));
+    }
+    env_.network().SetNodeUp("echo", false);
+    for (auto& stream : streams) {
+      EXPECT_EQ(stream->Read(&resp, env_.now() + 1s).status().code(),
+                absl::StatusCode::kUnavailable);
+    }
+  });
+  EXPECT_EQ(resets_, 5);
+}
+
 TEST_F(SimNetworkTest, ClientCancelResetsTheServer) {
   Run([&] {
     auto stream = env_.transport().OpenStream({"echo"}, kBatch, MonoTime::Infinite());
