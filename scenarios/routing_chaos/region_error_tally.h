@@ -3,8 +3,8 @@
 // The routing-chaos scenario uses it to show (and assert) that its fault schedule provoked
 // errors; the e2e tests use it to check which error a runtime fault produced.
 //
-// Kinds are stable snake_case names: one per errorpb.Error field ("not_leader",
-// "epoch_not_match", ...), "message_only" for an error with just a message, and
+// Kinds are client-go's region-error metric labels (locate::RegionErrorLabel: "not_leader",
+// "epoch_not_match", ..., "unknown" for an error with just a message) and
 // "send_failed:<CODE>" (absl::StatusCodeToString) for transport failures.  Header-only so both
 // the scenario runner and test binaries can use it without a library.
 //
@@ -23,35 +23,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "errorpb.pb.h"
+#include "locate/region_request_sender.h"
 #include "rpc/interceptor.h"
 
 namespace tikv::scenarios {
-
-// The stable name of a region error's kind (the first field set, in errorpb order).
-inline std::string_view RegionErrorKind(const errorpb::Error& e) {
-  if (e.has_not_leader()) return "not_leader";
-  if (e.has_region_not_found()) return "region_not_found";
-  if (e.has_key_not_in_region()) return "key_not_in_region";
-  if (e.has_epoch_not_match()) return "epoch_not_match";
-  if (e.has_server_is_busy()) return "server_is_busy";
-  if (e.has_stale_command()) return "stale_command";
-  if (e.has_store_not_match()) return "store_not_match";
-  if (e.has_raft_entry_too_large()) return "raft_entry_too_large";
-  if (e.has_max_timestamp_not_synced()) return "max_timestamp_not_synced";
-  if (e.has_read_index_not_ready()) return "read_index_not_ready";
-  if (e.has_proposal_in_merging_mode()) return "proposal_in_merging_mode";
-  if (e.has_data_is_not_ready()) return "data_is_not_ready";
-  if (e.has_region_not_initialized()) return "region_not_initialized";
-  if (e.has_disk_full()) return "disk_full";
-  if (e.has_recoveryinprogress()) return "recovery_in_progress";
-  if (e.has_flashbackinprogress()) return "flashback_in_progress";
-  if (e.has_flashbacknotprepared()) return "flashback_not_prepared";
-  if (e.has_is_witness()) return "is_witness";
-  if (e.has_mismatch_peer_id()) return "mismatch_peer_id";
-  if (e.has_bucket_version_not_match()) return "bucket_version_not_match";
-  if (e.has_undetermined_result()) return "undetermined_result";
-  return "message_only";
-}
 
 class RegionErrorTally {
  public:
@@ -61,7 +36,7 @@ class RegionErrorTally {
     if (!outcome.ok()) {
       kind = absl::StrCat("send_failed:", absl::StatusCodeToString(outcome.status().code()));
     } else if (const errorpb::Error* e = outcome->region_error(); e != nullptr) {
-      kind = std::string(RegionErrorKind(*e));
+      kind = std::string(locate::RegionErrorLabel(*e));  // client-go's metric labels
     } else {
       return;
     }
