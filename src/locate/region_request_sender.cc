@@ -259,6 +259,12 @@ absl::StatusOr<rpc::Response> RegionRequestSender::SendReqCtx(
     return r;
   };
   if (timeout <= Duration::zero()) timeout = options_.default_timeout;
+  if (options_.next_gen) {
+    // NextGen TiKV has no follower or stale reads: route as a plain leader read.
+    request.SetReplicaReadType(rpc::ReplicaReadType::kLeader);
+    request.mutable_context()->set_stale_read(false);
+    request.mutable_context()->set_busy_threshold_ms(0);
+  }
   kvrpcpb::Context* ctx = request.mutable_context();
   if (ctx->max_execution_duration_ms() == 0) {
     ctx->set_max_execution_duration_ms(static_cast<uint64_t>(

@@ -61,6 +61,11 @@ struct SenderOptions {
   // The client's own "zone" label value; each attempt is classified local / cross zone
   // against the target store's "zone" label (client-go config ZoneLabel).  "" = unknown.
   std::string zone_label;
+  // The cluster is a NextGen TiKV, which serves reads only from leaders: replica read, stale
+  // read and the busy threshold are stripped from every request before it is routed (the
+  // read timestamp is kept).  Port of client-go disableReadFeaturesForNextGen (config.NextGen,
+  // a build flag there).
+  bool next_gen = false;
 };
 
 // Where an attempt went relative to the client's zone (client-go kv.AccessLocationType).

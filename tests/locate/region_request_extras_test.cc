@@ -373,5 +373,59 @@ TEST(RegionRequestExtrasTest, AccessLocationByZoneLabel) {
   });
 }
 
+// --- ROUTE-19 NextGen read features ---
+
+// Ports client-go internal/locate/replica_selector.go disableReadFeaturesForNextGen (its tests
+// skip replica reads under config.NextGen): a follower read, a stale read and a busy threshold
+// all reach the leader as plain leader reads; without the option the follower read stays one.
+TEST(RegionRequestExtrasTest, NextGenStripsReplicaAndStaleReads) {
+  World w(SenderOptions{.next_gen = true});
+  RunWorld(w, [&] {
+    std::vector<kvrpcpb::Context> seen;
+    std::vector<uint64_t> stores;
+    w.tikv.inject = [&](uint64_t store, const kvrpcpb::Context& ctx)
+        -> std::optional<errorpb::Error> {
+      seen.push_back(ctx);
+      stores.push_back(store);
+      return std::nullopt;
+    };
+    rpc::Request follower = World::Get();
+    follower.SetReplicaReadType(rpc::ReplicaReadType::kFollower);
+    rpc::Request stale = World::Get();
+    stale.EnableStaleWithMixedReplicaRead();
+    rpc::Request busy = World::Get();
+    busy.mutable_context()->set_busy_threshold_ms(50);
+    for (rpc::Request* req : {&follower, &stale, &busy}) {
+      absl::StatusOr<rpc::Response> r = w.Send(*req);
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->region_error(), nullptr);
+    }
+    ASSERT_EQ(seen.size(), 3u);
+    for (size_t i = 0; i < seen.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(stores[i], 1u);  // the leader
+      EXPECT_FALSE(seen[i].replica_read());
+      EXPECT_FALSE(seen[i].stale_read());
+      EXPECT_EQ(seen[i].busy_threshold_ms(), 0u);
+    }
+  });
+
+  World classic;
+  RunWorld(classic, [&] {
+    std::vector<uint64_t> stores;
+    classic.tikv.inject = [&](uint64_t store, const kvrpcpb::Context& ctx)
+        -> std::optional<errorpb::Error> {
+      EXPECT_TRUE(ctx.replica_read());
+      stores.push_back(store);
+      return std::nullopt;
+    };
+    rpc::Request follower = World::Get();
+    follower.SetReplicaReadType(rpc::ReplicaReadType::kFollower);
+    ASSERT_TRUE(classic.Send(follower).ok());
+    ASSERT_EQ(stores.size(), 1u);
+    EXPECT_NE(stores[0], 1u);  // a follower served it
+  });
+}
+
 }  // namespace
 }  // namespace tikv::locate
