@@ -85,6 +85,30 @@ class CodecPdClient : public pd::PdClient {
                                                     const CancelToken* cancel) override {
     return inner_.UpdateServiceGcSafePoint(service_id, ttl_seconds, safe_point, cancel);
   }
+  // GC barriers and members carry no keys: forwarded as they are (without these overrides the
+  // interface defaults would answer kUnimplemented behind the codec).
+  absl::StatusOr<pd::GcState> GetGcStateWithBarriers(uint32_t keyspace_id,
+                                                     const CancelToken* cancel) override {
+    return inner_.GetGcStateWithBarriers(keyspace_id, cancel);
+  }
+  absl::StatusOr<pd::GcBarrierInfo> SetGcBarrier(uint32_t keyspace_id,
+                                                 std::string_view barrier_id, uint64_t barrier_ts,
+                                                 Duration ttl,
+                                                 const CancelToken* cancel) override {
+    return inner_.SetGcBarrier(keyspace_id, barrier_id, barrier_ts, ttl, cancel);
+  }
+  absl::StatusOr<std::optional<pd::GcBarrierInfo>> DeleteGcBarrier(
+      uint32_t keyspace_id, std::string_view barrier_id, const CancelToken* cancel) override {
+    return inner_.DeleteGcBarrier(keyspace_id, barrier_id, cancel);
+  }
+  absl::StatusOr<pd::AdvanceGcSafePointResult> AdvanceGcSafePoint(
+      uint32_t keyspace_id, uint64_t target, const CancelToken* cancel) override {
+    return inner_.AdvanceGcSafePoint(keyspace_id, target, cancel);
+  }
+  absl::StatusOr<std::vector<pdpb::Member>> GetAllMembers(const CancelToken* cancel) override {
+    return inner_.GetAllMembers(cancel);
+  }
+  std::string GetLeaderUrl() const override { return inner_.GetLeaderUrl(); }
   absl::StatusOr<pdpb::GetClusterInfoResponse> GetClusterInfo(const CancelToken* cancel) override {
     return inner_.GetClusterInfo(cancel);
   }
