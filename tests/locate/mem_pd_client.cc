@@ -162,10 +162,6 @@ bool MemPdClient::Hidden(uint64_t id) const {
   return it != hidden_.end() && it->second > 0;
 }
 
-oracle::TsFuture MemPdClient::GetTsAsync() {
-  return {};
-}
-
 absl::StatusOr<std::optional<pd::RegionInfo>> MemPdClient::GetRegion(std::string_view key,
                                                                      bool need_buckets,
                                                                      const CancelToken* cancel) {

@@ -16,11 +16,12 @@
 #include <vector>
 
 #include "pd/pd_client.h"
+#include "tests/util/unimplemented_pd_client.h"
 #include "tikv/env.h"
 
 namespace tikv::testing {
 
-class MemPdClient : public pd::PdClient {
+class MemPdClient : public UnimplementedPdClient {
  public:
   enum class Api { kGetRegion, kGetPrevRegion, kGetRegionById, kScanRegions, kBatchScanRegions };
 
@@ -63,9 +64,6 @@ class MemPdClient : public pd::PdClient {
   int total_region_calls() const;
 
   // --- pd::PdClient ---
-  absl::StatusOr<uint64_t> GetTs(const CancelToken*) override { return Unimpl(); }
-  oracle::TsFuture GetTsAsync() override;
-  absl::StatusOr<uint64_t> GetMinTs(const CancelToken*) override { return Unimpl(); }
   absl::StatusOr<std::optional<pd::RegionInfo>> GetRegion(std::string_view key, bool need_buckets,
                                                           const CancelToken* cancel) override;
   absl::StatusOr<std::optional<pd::RegionInfo>> GetPrevRegion(std::string_view key,
@@ -79,35 +77,7 @@ class MemPdClient : public pd::PdClient {
                                                           const CancelToken* cancel) override;
   absl::StatusOr<std::vector<pd::RegionInfo>> BatchScanRegions(
       const std::vector<pd::KeyRange>& ranges, int limit, const CancelToken* cancel) override;
-  absl::StatusOr<std::optional<metapb::Store>> GetStore(uint64_t, const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<std::vector<metapb::Store>> GetAllStores(bool, const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<keyspacepb::KeyspaceMeta> LoadKeyspace(std::string_view,
-                                                        const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<pd::GcState> GetGcState(uint32_t, const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<pd::AdvanceTxnSafePointResult> AdvanceTxnSafePoint(uint32_t, uint64_t,
-                                                                    const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<uint64_t> UpdateGcSafePoint(uint64_t, const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<uint64_t> UpdateServiceGcSafePoint(std::string_view, int64_t, uint64_t,
-                                                    const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<pdpb::GetClusterInfoResponse> GetClusterInfo(const CancelToken*) override {
-    return Unimpl();
-  }
   uint64_t cluster_id() const override { return 1; }
-  void Close() override {}
 
  private:
   struct Rec {
@@ -116,7 +86,6 @@ class MemPdClient : public pd::PdClient {
     std::optional<metapb::Buckets> buckets;
     std::set<uint64_t> down_stores;
   };
-  static absl::Status Unimpl() { return absl::UnimplementedError("MemPdClient"); }
   // Counts the call, sleeps `latency`, and returns an injected failure if any.
   absl::Status Enter(Api api, const CancelToken* cancel);
   const std::map<std::string, Rec>& View() const { return frozen_ ? *frozen_ : regions_; }

@@ -14,67 +14,13 @@
 #include "pd/rpc_pd_client.h"
 #include "sim/env/sim_env.h"
 #include "tests/util/fake_pd.h"
+#include "tests/util/unimplemented_pd_client.h"
 
 namespace tikv {
 namespace {
 
 // A PD that is never asked: the cache is filled directly.
-class NoPd : public pd::PdClient {
- public:
-  absl::StatusOr<uint64_t> GetTs(const CancelToken*) override { return Unimpl(); }
-  oracle::TsFuture GetTsAsync() override { return {}; }
-  absl::StatusOr<uint64_t> GetMinTs(const CancelToken*) override { return Unimpl(); }
-  absl::StatusOr<std::optional<pd::RegionInfo>> GetRegion(std::string_view, bool,
-                                                          const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<std::optional<pd::RegionInfo>> GetPrevRegion(std::string_view, bool,
-                                                              const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<std::optional<pd::RegionInfo>> GetRegionById(uint64_t, bool,
-                                                              const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<std::vector<pd::RegionInfo>> ScanRegions(std::string_view, std::string_view, int,
-                                                          const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<std::vector<pd::RegionInfo>> BatchScanRegions(const std::vector<pd::KeyRange>&,
-                                                               int, const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<std::optional<metapb::Store>> GetStore(uint64_t, const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<std::vector<metapb::Store>> GetAllStores(bool, const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<keyspacepb::KeyspaceMeta> LoadKeyspace(std::string_view,
-                                                        const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<pd::GcState> GetGcState(uint32_t, const CancelToken*) override { return Unimpl(); }
-  absl::StatusOr<pd::AdvanceTxnSafePointResult> AdvanceTxnSafePoint(uint32_t, uint64_t,
-                                                                    const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<uint64_t> UpdateGcSafePoint(uint64_t, const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<uint64_t> UpdateServiceGcSafePoint(std::string_view, int64_t, uint64_t,
-                                                    const CancelToken*) override {
-    return Unimpl();
-  }
-  absl::StatusOr<pdpb::GetClusterInfoResponse> GetClusterInfo(const CancelToken*) override {
-    return Unimpl();
-  }
-  uint64_t cluster_id() const override { return 0; }
-  void Close() override {}
-
- private:
-  static absl::Status Unimpl() { return absl::UnimplementedError("bench"); }
-};
+class NoPd : public testing::UnimplementedPdClient {};
 
 std::string Key(int64_t i) { return absl::StrFormat("k%010d", i); }
 
