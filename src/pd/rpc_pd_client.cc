@@ -263,13 +263,6 @@ absl::Status RpcPdClient::CallLeader(const RpcMethod& method, google::protobuf::
                       absl::StrCat(AbslView(method.full_name), ": ", last.message()));
 }
 
-#define TIKV_PD_CALL(method, req, resp, cancel)                          \
-  do {                                                                   \
-    FillHeader((req).mutable_header());                                  \
-    absl::Status call_status = CallLeader(method, req, &(resp), cancel); \
-    if (!call_status.ok()) return call_status;                           \
-  } while (0)
-
 absl::StatusOr<std::optional<RegionInfo>> RpcPdClient::GetRegion(std::string_view key,
                                                                  bool need_buckets,
                                                                  const CancelToken* cancel) {
@@ -360,9 +353,7 @@ absl::StatusOr<std::vector<RegionInfo>> RpcPdClient::ScanRegions(std::string_vie
   req.set_end_key(end_key.data(), end_key.size());
   req.set_limit(limit);
   pdpb::ScanRegionsResponse resp;
-  TIKV_PD_CALL(rpc::kPdScanRegions, req, resp, cancel);
-  absl::Status s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdScanRegions, req, &resp, cancel); !s.ok()) return s;
   std::vector<RegionInfo> out;
   if (resp.regions_size() > 0) {
     for (const pdpb::Region& r : resp.regions()) out.push_back(RegionFromPd(r));
@@ -421,7 +412,10 @@ absl::StatusOr<std::optional<metapb::Store>> RpcPdClient::GetStore(uint64_t stor
   pdpb::GetStoreRequest req;
   req.set_store_id(store_id);
   pdpb::GetStoreResponse resp;
-  TIKV_PD_CALL(rpc::kPdGetStore, req, resp, cancel);
+  FillHeader(req.mutable_header());
+  if (absl::Status call = CallLeader(rpc::kPdGetStore, req, &resp, cancel); !call.ok()) {
+    return call;
+  }
   absl::Status s = HeaderStatus(resp.header(), cluster_id());
   if (!s.ok()) {
     if (absl::StrContains(s.message(), "not found")) return std::optional<metapb::Store>();
@@ -439,9 +433,7 @@ absl::StatusOr<std::vector<metapb::Store>> RpcPdClient::GetAllStores(bool exclud
   pdpb::GetAllStoresRequest req;
   req.set_exclude_tombstone_stores(exclude_tombstone);
   pdpb::GetAllStoresResponse resp;
-  TIKV_PD_CALL(rpc::kPdGetAllStores, req, resp, cancel);
-  absl::Status s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdGetAllStores, req, &resp, cancel); !s.ok()) return s;
   return std::vector<metapb::Store>(resp.stores().begin(), resp.stores().end());
 }
 
@@ -450,9 +442,9 @@ absl::StatusOr<keyspacepb::KeyspaceMeta> RpcPdClient::LoadKeyspace(std::string_v
   keyspacepb::LoadKeyspaceRequest req;
   req.set_name(name.data(), name.size());
   keyspacepb::LoadKeyspaceResponse resp;
-  TIKV_PD_CALL(rpc::kKeyspaceLoadKeyspace, req, resp, cancel);
-  absl::Status s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kKeyspaceLoadKeyspace, req, &resp, cancel); !s.ok()) {
+    return s;
+  }
   if (!resp.has_keyspace()) {
     return absl::NotFoundError(absl::StrCat("keyspace ", AbslView(name), " not found"));
   }
@@ -464,9 +456,9 @@ absl::StatusOr<uint64_t> RpcPdClient::UpdateGcSafePoint(uint64_t safe_point,
   pdpb::UpdateGCSafePointRequest req;
   req.set_safe_point(safe_point);
   pdpb::UpdateGCSafePointResponse resp;
-  TIKV_PD_CALL(rpc::kPdUpdateGcSafePoint, req, resp, cancel);
-  absl::Status s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdUpdateGcSafePoint, req, &resp, cancel); !s.ok()) {
+    return s;
+  }
   return resp.new_safe_point();
 }
 
@@ -479,9 +471,9 @@ absl::StatusOr<uint64_t> RpcPdClient::UpdateServiceGcSafePoint(std::string_view 
   req.set_ttl(ttl_seconds);
   req.set_safe_point(safe_point);
   pdpb::UpdateServiceGCSafePointResponse resp;
-  TIKV_PD_CALL(rpc::kPdUpdateServiceGcSafePoint, req, resp, cancel);
-  absl::Status s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdUpdateServiceGcSafePoint, req, &resp, cancel); !s.ok()) {
+    return s;
+  }
   return resp.min_safe_point();
 }
 
@@ -490,9 +482,7 @@ absl::StatusOr<uint64_t> RpcPdClient::UpdateServiceGcSafePoint(std::string_view 
 absl::StatusOr<uint64_t> RpcPdClient::GetMinTs(const CancelToken* cancel) {
   pdpb::GetMinTSRequest req;
   pdpb::GetMinTSResponse resp;
-  TIKV_PD_CALL(rpc::kPdGetMinTs, req, resp, cancel);
-  absl::Status s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdGetMinTs, req, &resp, cancel); !s.ok()) return s;
   return oracle::ComposeTs(resp.timestamp().physical(), resp.timestamp().logical());
 }
 
@@ -508,8 +498,6 @@ absl::StatusOr<pdpb::GetClusterInfoResponse> RpcPdClient::GetClusterInfo(
   if (!s.ok()) return s;
   return resp;
 }
-
-#undef TIKV_PD_CALL
 
 oracle::TsFuture RpcPdClient::GetTsAsync() { return tso_->GetTsAsync(); }
 

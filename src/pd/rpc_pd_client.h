@@ -29,6 +29,7 @@
 #include "env/event.h"
 #include "env/fiber_group.h"
 #include "pd/pd_client.h"
+#include "pd/pd_convert.h"
 #include "pd/region_query_batcher.h"
 #include "pd/tso_dispatcher.h"
 
@@ -162,6 +163,17 @@ class RpcPdClient : public PdClient {
   // Sends a leader-only unary call with the header filled in, retrying on other members.
   absl::Status CallLeader(const RpcMethod& method, google::protobuf::Message& request,
                           google::protobuf::Message* response, const CancelToken* cancel);
+  // FillHeader, CallLeader, then the answer's header status (PD errors, cluster id): the
+  // round trip of every plain leader call.  May suspend.
+  template <typename Request, typename Response>
+  absl::Status CallChecked(const RpcMethod& method, Request& request, Response* response,
+                           const CancelToken* cancel) {
+    FillHeader(request.mutable_header());
+    absl::Status s = CallLeader(method, request, response, cancel);
+    return s.ok() ? HeaderStatus(response->header(), cluster_id()) : s;
+  }
+  absl::StatusOr<GcState> GetGcStateImpl(uint32_t keyspace_id, bool with_barriers,
+                                         const CancelToken* cancel);
   void MemberLoop();
   absl::StatusOr<std::optional<RegionInfo>> GetRegionCommon(const RpcMethod& method,
                                                             google::protobuf::Message& request,

@@ -35,45 +35,32 @@ GcBarrierInfo BarrierFromPb(const pdpb::GCBarrierInfo& pb) {
 
 }  // namespace
 
-namespace {
-
-absl::StatusOr<GcState> GcStateFromResponse(const pdpb::GetGCStateResponse& resp,
-                                            bool with_barriers) {
+// The GetGCState round trip; upstream excludes barriers unless asked (cheaper for PD).
+absl::StatusOr<GcState> RpcPdClient::GetGcStateImpl(uint32_t keyspace_id, bool with_barriers,
+                                                    const CancelToken* cancel) {
+  pdpb::GetGCStateRequest req;
+  req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
+  req.set_exclude_gc_barriers(!with_barriers);
+  pdpb::GetGCStateResponse resp;
+  if (absl::Status s = CallChecked(rpc::kPdGetGcState, req, &resp, cancel); !s.ok()) return s;
   const pdpb::GCState& g = resp.gc_state();
   GcState out{g.keyspace_scope().keyspace_id(), g.is_keyspace_level_gc(), g.txn_safe_point(),
               g.gc_safe_point(), {}};
   if (with_barriers) {
-    for (const pdpb::GCBarrierInfo& b : g.gc_barriers()) out.gc_barriers.push_back(BarrierFromPb(b));
+    for (const pdpb::GCBarrierInfo& b : g.gc_barriers()) {
+      out.gc_barriers.push_back(BarrierFromPb(b));
+    }
   }
   return out;
 }
 
-}  // namespace
-
 absl::StatusOr<GcState> RpcPdClient::GetGcState(uint32_t keyspace_id, const CancelToken* cancel) {
-  pdpb::GetGCStateRequest req;
-  FillHeader(req.mutable_header());
-  req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
-  // Upstream's default: barriers excluded (cheaper for PD).
-  req.set_exclude_gc_barriers(true);
-  pdpb::GetGCStateResponse resp;
-  absl::Status s = CallLeader(rpc::kPdGetGcState, req, &resp, cancel);
-  if (s.ok()) s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
-  return GcStateFromResponse(resp, false);
+  return GetGcStateImpl(keyspace_id, /*with_barriers=*/false, cancel);
 }
 
 absl::StatusOr<GcState> RpcPdClient::GetGcStateWithBarriers(uint32_t keyspace_id,
                                                             const CancelToken* cancel) {
-  pdpb::GetGCStateRequest req;
-  FillHeader(req.mutable_header());
-  req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
-  req.set_exclude_gc_barriers(false);
-  pdpb::GetGCStateResponse resp;
-  absl::Status s = CallLeader(rpc::kPdGetGcState, req, &resp, cancel);
-  if (s.ok()) s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
-  return GcStateFromResponse(resp, true);
+  return GetGcStateImpl(keyspace_id, /*with_barriers=*/true, cancel);
 }
 
 absl::StatusOr<GcBarrierInfo> RpcPdClient::SetGcBarrier(uint32_t keyspace_id,
@@ -84,28 +71,22 @@ absl::StatusOr<GcBarrierInfo> RpcPdClient::SetGcBarrier(uint32_t keyspace_id,
   if (barrier_id.empty()) return absl::InvalidArgumentError("GC barrier id must not be empty");
   if (ttl <= Duration::zero()) return absl::InvalidArgumentError("GC barrier ttl must be positive");
   pdpb::SetGCBarrierRequest req;
-  FillHeader(req.mutable_header());
   req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
   req.set_barrier_id(barrier_id.data(), barrier_id.size());
   req.set_barrier_ts(barrier_ts);
   req.set_ttl_seconds(TtlSeconds(ttl));
   pdpb::SetGCBarrierResponse resp;
-  absl::Status s = CallLeader(rpc::kPdSetGcBarrier, req, &resp, cancel);
-  if (s.ok()) s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdSetGcBarrier, req, &resp, cancel); !s.ok()) return s;
   return BarrierFromPb(resp.new_barrier_info());
 }
 
 absl::StatusOr<std::optional<GcBarrierInfo>> RpcPdClient::DeleteGcBarrier(
     uint32_t keyspace_id, std::string_view barrier_id, const CancelToken* cancel) {
   pdpb::DeleteGCBarrierRequest req;
-  FillHeader(req.mutable_header());
   req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
   req.set_barrier_id(barrier_id.data(), barrier_id.size());
   pdpb::DeleteGCBarrierResponse resp;
-  absl::Status s = CallLeader(rpc::kPdDeleteGcBarrier, req, &resp, cancel);
-  if (s.ok()) s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdDeleteGcBarrier, req, &resp, cancel); !s.ok()) return s;
   if (!resp.has_deleted_barrier_info()) return std::optional<GcBarrierInfo>();
   return std::optional<GcBarrierInfo>(BarrierFromPb(resp.deleted_barrier_info()));
 }
@@ -113,13 +94,12 @@ absl::StatusOr<std::optional<GcBarrierInfo>> RpcPdClient::DeleteGcBarrier(
 absl::StatusOr<AdvanceTxnSafePointResult> RpcPdClient::AdvanceTxnSafePoint(
     uint32_t keyspace_id, uint64_t target, const CancelToken* cancel) {
   pdpb::AdvanceTxnSafePointRequest req;
-  FillHeader(req.mutable_header());
   req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
   req.set_target(target);
   pdpb::AdvanceTxnSafePointResponse resp;
-  absl::Status s = CallLeader(rpc::kPdAdvanceTxnSafePoint, req, &resp, cancel);
-  if (s.ok()) s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdAdvanceTxnSafePoint, req, &resp, cancel); !s.ok()) {
+    return s;
+  }
   return AdvanceTxnSafePointResult{resp.old_txn_safe_point(), resp.new_txn_safe_point(),
                                    resp.blocker_description(), target};
 }
@@ -127,13 +107,12 @@ absl::StatusOr<AdvanceTxnSafePointResult> RpcPdClient::AdvanceTxnSafePoint(
 absl::StatusOr<AdvanceGcSafePointResult> RpcPdClient::AdvanceGcSafePoint(
     uint32_t keyspace_id, uint64_t target, const CancelToken* cancel) {
   pdpb::AdvanceGCSafePointRequest req;
-  FillHeader(req.mutable_header());
   req.mutable_keyspace_scope()->set_keyspace_id(keyspace_id);
   req.set_target(target);
   pdpb::AdvanceGCSafePointResponse resp;
-  absl::Status s = CallLeader(rpc::kPdAdvanceGcSafePoint, req, &resp, cancel);
-  if (s.ok()) s = HeaderStatus(resp.header(), cluster_id());
-  if (!s.ok()) return s;
+  if (absl::Status s = CallChecked(rpc::kPdAdvanceGcSafePoint, req, &resp, cancel); !s.ok()) {
+    return s;
+  }
   return AdvanceGcSafePointResult{resp.old_gc_safe_point(), resp.new_gc_safe_point(), target};
 }
 
