@@ -443,26 +443,24 @@ bool StoreCache::AnyNeedsTickLocked() const {
   return false;
 }
 
-std::vector<StoreInfo> StoreCache::GetStoresByType(StoreType type) const {
+std::vector<StoreInfo> StoreCache::ListResolved(
+    const std::function<bool(StoreType)>& keep) const {
   std::vector<StoreInfo> out;
   absl::MutexLock lock(&mu_);
   for (const auto& [id, e] : stores_) {
     if (e->state != ResolveState::kResolved) continue;
     StoreInfo info = SnapshotLocked(*e);
-    if (info.type() == type) out.push_back(std::move(info));
+    if (keep(info.type())) out.push_back(std::move(info));
   }
   return out;
 }
 
+std::vector<StoreInfo> StoreCache::GetStoresByType(StoreType type) const {
+  return ListResolved([type](StoreType t) { return t == type; });
+}
+
 std::vector<StoreInfo> StoreCache::GetAllStores() const {
-  std::vector<StoreInfo> out;
-  absl::MutexLock lock(&mu_);
-  for (const auto& [id, e] : stores_) {
-    if (e->state != ResolveState::kResolved) continue;
-    StoreInfo info = SnapshotLocked(*e);
-    if (info.type() != StoreType::kTiFlashCompute) out.push_back(std::move(info));
-  }
-  return out;
+  return ListResolved([](StoreType t) { return t != StoreType::kTiFlashCompute; });
 }
 
 // Port of client-go store_cache.go storeCacheUpdater.insertMissingStores: only stores the

@@ -225,6 +225,9 @@ class StoreCache {
   struct ProbeState;
 
   Entry& GetOrInsertLocked(uint64_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Resolved stores whose type `keep` accepts, ordered by id.
+  std::vector<StoreInfo> ListResolved(const std::function<bool(StoreType)>& keep) const
+      ABSL_LOCKS_EXCLUDED(mu_);
   StoreInfo SnapshotLocked(const Entry& e) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Applies PD's answer; returns false for a tombstone / missing store.
   bool ApplyStoreLocked(Entry& e, const std::optional<metapb::Store>& store)
